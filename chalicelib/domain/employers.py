@@ -1,0 +1,103 @@
+"""Organizations, contracts, contacts, worksites (modules.md §3). Pure rules."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator
+
+from chalicelib.domain.members import Line, State, Zip, normalize_phone
+
+
+class ContractCode(StrEnum):
+    WIREPERSON = "WIREPERSON"
+    SOUND_COMM = "SOUND & COMM"
+    RESIDENTIAL = "RESIDENTIAL"
+    STOCKPERSON = "STOCKPERSON"
+    LT_FXT_MAINT = "LT FXT MAINT"
+    GROUP_MARINE = "GROUP MARINE"
+    GROUP_TV_APPL = "GROUP TV & APPL"
+    MARKET_RECOVERY = "MARKET RECOVERY"
+
+
+OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+def normalize_name(name: str) -> str:
+    """Legacy rule: upper-case, delete '.' and ',', collapse spaces ('Acme Electric, Inc.' == 'ACME ELECTRIC INC')."""
+    return re.sub(r"\s+", " ", re.sub(r"[.,]", "", name.upper())).strip()
+
+
+class _Contactish(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    phone: str | None = None
+    email: EmailStr | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, v: str | None) -> str | None:
+        return normalize_phone(v)
+
+
+class OrganizationCreate(_Contactish):
+    name: OrgName
+    legal_name: Line = None
+    org_type: str = Field(default="employer", pattern="^(employer|union|training_partner|jatc)$")
+    code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9-]{1,20}$")] | None = None
+    address_line1: Line = None
+    city: Line = None
+    state: State | None = None
+    zip: Zip | None = None
+    website: Line = None
+    acknowledge_duplicate_name: bool = False
+
+
+class OrganizationUpdate(_Contactish):
+    version: int = Field(ge=1)
+    name: OrgName | None = None
+    legal_name: Line = None
+    address_line1: Line = None
+    city: Line = None
+    state: State | None = None
+    zip: Zip | None = None
+    website: Line = None
+
+
+class ContractCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    contract_code: ContractCode
+    effective_date: date
+    expiration_date: date | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> "ContractCreate":
+        if self.expiration_date and self.expiration_date < self.effective_date:
+            raise ValueError("expiration_date must not be before effective_date")
+        return self
+
+
+class ContactCreate(_Contactish):
+    name: OrgName
+    title: Line = None
+    is_primary: bool = False
+    may_submit_requests: bool = False
+    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class WorksiteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: OrgName
+    code: Line = None
+    address_line1: Line = None
+    city: Line = None
+    state: State | None = None
+    zip: Zip | None = None
+    region: Line = None
+
+
+def ranges_overlap(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
+    """Closed ranges; an open end runs forever."""
+    return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)

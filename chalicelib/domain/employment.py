@@ -1,0 +1,68 @@
+"""Employment history and member notes (modules.md §4, §5). Pure rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from chalicelib.domain.roles import Role
+
+
+class EmploymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    employer_id: str = Field(min_length=1, max_length=40)
+    worksite_id: str | None = None
+    start_date: date
+    end_date: date | None = None
+    job_class: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+    hourly_rate: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=2)
+    source: str = Field(default="direct_hire", pattern="^(direct_hire|correction)$")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> "EmploymentCreate":
+        if self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
+
+
+class NoteCategory(StrEnum):
+    CONTACT = "contact"
+    DUES = "dues"
+    GRIEVANCE = "grievance"
+    REFERRAL = "referral"
+    BENEVOLENCE = "benevolence"
+    GENERAL = "general"
+
+
+class NoteVisibility(StrEnum):
+    STAFF_ONLY = "staff_only"
+    OFFICERS = "officers"
+    ALL_AUTHORIZED = "all_authorized"
+
+
+class NoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    category: NoteCategory = NoteCategory.GENERAL
+    visibility: NoteVisibility = NoteVisibility.STAFF_ONLY
+
+
+_NOTE_READERS = frozenset({Role.ADMIN, Role.OFFICER, Role.DISPATCHER, Role.STAFF, Role.ORGANIZER})
+
+
+def can_read_note(visibility: NoteVisibility, author_id: str, reader_id: str, roles: frozenset[Role]) -> bool:
+    """Visibility matrix of §5: notes are never shown to members or instructors."""
+    if Role.ADMIN in roles:
+        return True
+    if not roles & _NOTE_READERS:
+        return False
+    if visibility is NoteVisibility.ALL_AUTHORIZED:
+        return True
+    if visibility is NoteVisibility.OFFICERS:
+        return Role.OFFICER in roles
+    return author_id == reader_id

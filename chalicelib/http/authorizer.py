@@ -1,0 +1,42 @@
+"""The built-in Chalice authorizer: verifies the Cognito access token and loads the user record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.config import get_settings
+from chalicelib.domain.roles import parse_roles
+from chalicelib.integrations.tokens import InvalidToken, verify_access_token
+from chalicelib.store.ports import Store
+
+
+class Denied(Exception):
+    pass
+
+
+def authorize(token_header: str, store: Store) -> tuple[str, dict[str, Any]]:
+    """Returns (principal id, context). Roles come from the token's groups, never the request."""
+    scheme, _, token = (token_header or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Denied("no bearer token")
+    s = get_settings()
+    try:
+        verified = verify_access_token(token, jwks_url=s.jwks, issuer=s.issuer, client_id=s.user_pool_client_id)
+    except InvalidToken as exc:
+        raise Denied(str(exc)) from exc
+    user = store.users.get(verified.sub)
+    if user is None or not user.enabled:
+        raise Denied("unknown or disabled user")
+    if verified.issued_at < user.tokens_valid_after:
+        raise Denied("token revoked")
+    roles = sorted(r.value for r in parse_roles(list(verified.groups)))
+    if not roles:
+        raise Denied("no role")
+    context = {
+        "sub": verified.sub,
+        "email": user.email,
+        "roles": ",".join(roles),
+        # A member's scope comes from the stored link, never from the request.
+        "member_id": user.member_id or "",
+    }
+    return verified.sub, context

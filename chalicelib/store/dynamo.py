@@ -1,0 +1,429 @@
+"""DynamoDB implementation of the storage ports (PynamoDB over the single table)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from datetime import date
+from typing import Any, Callable, Iterable, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.members import Member, name_key
+from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, bad_request
+from chalicelib.store import keys
+from chalicelib.store.models import (
+    AuditItem,
+    ChildItem,
+    Counter,
+    MemberItem,
+    OrganizationItem,
+    UniqueKey,
+    UserItem,
+    bind_models,
+)
+from chalicelib.store.ports import Child, MemberQuery, Organization, Page, User
+
+M = TypeVar("M", bound=Model)
+E = TypeVar("E")
+
+MAX_TRANSACTION_ITEMS = 100
+
+
+def _cursor_in(cursor: str | None) -> dict[str, Any] | None:
+    raw = keys.decode_cursor(cursor)
+    if raw is None:
+        return None
+    if not all(isinstance(v, dict) and set(v) == {"S"} and isinstance(v["S"], str) for v in raw.values()):
+        raise bad_request("The cursor is not valid.", FieldProblem("cursor", "not a cursor this API issued"))
+    return raw
+
+
+def _collect(results: Any, convert: Callable[[Any], E], limit: int) -> Page[E]:
+    """Drain a PynamoDB result iterator up to `limit` (filters may thin pages) and keep its cursor."""
+    items: list[E] = []
+    for raw in results:
+        items.append(convert(raw))
+        if len(items) >= limit:
+            break
+    lek = results.last_evaluated_key if len(items) >= limit else None
+    return Page(items, keys.encode_cursor(lek))
+
+
+# -- mapping between domain records and items ---------------------------------------------------
+
+def _member_item(member: Member) -> MemberItem:
+    data = member.model_dump(mode="json")
+    nk = name_key(member.last_name, member.first_name)
+    item = MemberItem(
+        PK=keys.member_pk(member.id),
+        SK=keys.PROFILE,
+        entity="member",
+        GSI1PK="MEMBERS",
+        GSI1SK=f"NAME#{nk}#{member.id}",
+        GSI3PK=f"MEMBERSTATUS#{member.status.value}",
+        GSI3SK=f"NAME#{nk}#{member.id}",
+        **{k: v for k, v in data.items() if k != "version"},
+    )
+    if member.email:
+        item.GSI2PK = f"EMAIL#{member.email.lower()}"
+        item.GSI2SK = keys.member_pk(member.id)
+    return item
+
+
+def _member_of(item: MemberItem) -> Member:
+    data = {name: getattr(item, name) for name in Member.model_fields}
+    return Member.model_validate(data)
+
+
+def _org_item(org: Organization) -> OrganizationItem:
+    nk = name_key(org.name)
+    data = asdict(org)
+    data.pop("version")
+    return OrganizationItem(
+        PK=keys.org_pk(org.id), SK=keys.PROFILE, entity="organization",
+        GSI1PK="ORGS", GSI1SK=f"NAME#{nk}#{org.id}",
+        GSI2PK=f"ORGNAME#{nk}", GSI2SK=keys.org_pk(org.id),
+        **data,
+    )
+
+
+def _org_of(item: OrganizationItem) -> Organization:
+    fields = Organization.__dataclass_fields__
+    data = {name: getattr(item, name) for name in fields}
+    data["contract_codes"] = list(data["contract_codes"] or [])
+    return Organization(**data)
+
+
+def _child_item(child: Child) -> ChildItem:
+    sk = keys.child_sk(child.kind, child.sort, child.id)
+    item = ChildItem(
+        PK=child.parent_key, SK=sk, entity=child.kind, id=child.id, parent_id=child.parent_key,
+        data=child.data, created_at=child.created_at, updated_at=child.updated_at,
+    )
+    if child.index_key:
+        item.GSI1PK = child.index_key
+        item.GSI1SK = sk
+    return item
+
+
+def _plain(value: Any) -> Any:
+    """PynamoDB maps hand back MapAttribute/Decimal-ish values; make them plain JSON-able data."""
+    if hasattr(value, "as_dict"):
+        value = value.as_dict()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _child_of(item: ChildItem) -> Child:
+    kind, sort, _ = item.SK.split("#", 2)
+    return Child(
+        kind=item.entity, id=item.id, parent_key=item.PK, data=_plain(item.data),
+        created_at=item.created_at, updated_at=item.updated_at, version=item.version or 1,
+        sort=sort, index_key=item.GSI1PK,
+    )
+
+
+def _audit_item(entry: AuditEntry) -> AuditItem:
+    data = entry.model_dump(mode="json")
+    ts = data["occurred_at"]
+    sk = f"{ts}#{entry.id}"
+    return AuditItem(
+        PK=keys.audit_pk(entry.entity_type, entry.entity_id), SK=sk, entity="audit",
+        GSI2PK=f"ACTOR#{entry.actor_id}", GSI2SK=sk,
+        GSI3PK=f"AUDITDAY#{ts[:10]}", GSI3SK=sk,
+        **data,
+    )
+
+
+def _audit_of(item: AuditItem) -> AuditEntry:
+    data = {name: _plain(getattr(item, name)) for name in AuditEntry.model_fields}
+    return AuditEntry.model_validate(data)
+
+
+def _user_item(user: User) -> UserItem:
+    data = asdict(user)
+    data.pop("version")
+    return UserItem(PK=keys.user_pk(user.id), SK=keys.PROFILE, entity="user",
+                    GSI1PK="USERS", GSI1SK=f"{user.email.lower()}#{user.id}", **data)
+
+
+def _user_of(item: UserItem) -> User:
+    data = {name: getattr(item, name) for name in User.__dataclass_fields__}
+    data["roles"] = list(data["roles"] or [])
+    data["tokens_valid_after"] = int(data["tokens_valid_after"] or 0)
+    return User(**data)
+
+
+def _versioned(item: M, expected_version: int | None) -> M:
+    # PynamoDB's VersionAttribute turns this into the optimistic-lock condition and the increment.
+    item.version = expected_version  # type: ignore[attr-defined]
+    return item
+
+
+class DynamoWriteBatch:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        # (item, condition, is_claim_key, delete) – the claim key lets us name the refused uniqueness rule.
+        self._ops: list[tuple[Model, Condition | None, str | None, bool]] = []
+
+    def member(self, member: Member, expected_version: int | None) -> None:
+        self._ops.append((_versioned(_member_item(member), expected_version), None, None, False))
+
+    def organization(self, org: Organization, expected_version: int | None) -> None:
+        self._ops.append((_versioned(_org_item(org), expected_version), None, None, False))
+
+    def child(self, child: Child, expected_version: int | None) -> None:
+        self._ops.append((_versioned(_child_item(child), expected_version), None, None, False))
+
+    def user(self, user: User, expected_version: int | None) -> None:
+        self._ops.append((_versioned(_user_item(user), expected_version), None, None, False))
+
+    def claim(self, unique_key: str, owner_id: str) -> None:
+        item = UniqueKey(PK=unique_key, SK=keys.UNIQUE, entity="unique", owner_id=owner_id)
+        self._ops.append((item, UniqueKey.PK.does_not_exist(), unique_key, False))
+
+    def release(self, unique_key: str, owner_id: str) -> None:
+        item = UniqueKey(PK=unique_key, SK=keys.UNIQUE, entity="unique", owner_id=owner_id)
+        self._ops.append((item, UniqueKey.owner_id == owner_id, None, True))
+
+    def audit(self, entry: AuditEntry) -> None:
+        self._ops.append((_audit_item(entry), AuditItem.PK.does_not_exist(), None, False))
+
+    def commit(self) -> None:
+        if not self._ops:
+            return
+        if len(self._ops) > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"a batch holds at most {MAX_TRANSACTION_ITEMS} changes")
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                for item, condition, _, delete in self._ops:
+                    if delete:
+                        tx.delete(item, condition=condition)
+                    else:
+                        tx.save(item, condition=condition)
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons or []
+            for (_, _, claim_key, _), reason in zip(self._ops, reasons):
+                if reason is not None and reason.code == "ConditionalCheckFailed":
+                    if claim_key:
+                        raise DuplicateKey(claim_key) from exc
+                    raise StaleVersion() from exc
+            raise
+
+
+class DynamoMembers:
+    def get(self, member_id: str) -> Member | None:
+        try:
+            return _member_of(MemberItem.get(keys.member_pk(member_id), keys.PROFILE))
+        except MemberItem.DoesNotExist:
+            return None
+
+    def get_by_number(self, member_number: str) -> Member | None:
+        try:
+            marker = UniqueKey.get(keys.member_number_key(member_number), keys.UNIQUE)
+        except UniqueKey.DoesNotExist:
+            return None
+        return self.get(marker.owner_id)
+
+    def by_email(self, email: str) -> list[Member]:
+        return [_member_of(i) for i in MemberItem.gsi2.query(f"EMAIL#{email.lower()}", limit=50)]
+
+    def search(self, query: MemberQuery, limit: int, cursor: str | None) -> Page[Member]:
+        start = _cursor_in(cursor)
+        condition = None
+        if query.name_prefix:
+            condition = MemberItem.GSI1SK.startswith(f"NAME#{query.name_prefix}")
+        filters: list[Condition] = []
+        if not query.include_deleted:
+            filters.append(MemberItem.deleted_at.does_not_exist())
+        if query.classification:
+            filters.append(MemberItem.classification == query.classification)
+        if query.card_type:
+            filters.append(MemberItem.card_type == query.card_type)
+        filter_condition = None
+        for f in filters:
+            filter_condition = f if filter_condition is None else filter_condition & f
+        if query.status:
+            range_cond = MemberItem.GSI3SK.startswith(f"NAME#{query.name_prefix}") if query.name_prefix else None
+            results = MemberItem.gsi3.query(
+                f"MEMBERSTATUS#{query.status}", range_cond, filter_condition,
+                last_evaluated_key=start, page_size=max(limit, 50),
+            )
+        else:
+            results = MemberItem.gsi1.query(
+                "MEMBERS", condition, filter_condition, last_evaluated_key=start, page_size=max(limit, 50),
+            )
+        return _collect(results, _member_of, limit)
+
+
+class DynamoOrganizations:
+    def get(self, org_id: str) -> Organization | None:
+        try:
+            return _org_of(OrganizationItem.get(keys.org_pk(org_id), keys.PROFILE))
+        except OrganizationItem.DoesNotExist:
+            return None
+
+    def get_by_code(self, code: str) -> Organization | None:
+        try:
+            marker = UniqueKey.get(keys.org_code_key(code), keys.UNIQUE)
+        except UniqueKey.DoesNotExist:
+            return None
+        return self.get(marker.owner_id)
+
+    def search(self, name_prefix: str | None, contract_code: str | None, limit: int,
+               cursor: str | None) -> Page[Organization]:
+        start = _cursor_in(cursor)
+        not_deleted = OrganizationItem.deleted_at.does_not_exist()
+        cond = OrganizationItem.GSI1SK.startswith(f"NAME#{name_prefix}") if name_prefix else None
+        if contract_code:
+            contains = OrganizationItem.contract_codes.contains(contract_code)
+            results = OrganizationItem.gsi1.query(
+                "ORGS", cond, not_deleted & contains, last_evaluated_key=start, page_size=max(limit, 100)
+            )
+        else:
+            results = OrganizationItem.gsi1.query(
+                "ORGS", cond, not_deleted, last_evaluated_key=start, page_size=max(limit, 50)
+            )
+        return _collect(results, _org_of, limit)
+
+
+class DynamoChildren:
+    def list(self, parent_key: str, kind: str) -> list[Child]:
+        prefix = f"{kind.upper()}#"
+        return [_child_of(i) for i in ChildItem.query(parent_key, ChildItem.SK.startswith(prefix))]
+
+    def get(self, parent_key: str, kind: str, child_id: str) -> Child | None:
+        for child in self.list(parent_key, kind):
+            if child.id == child_id:
+                return child
+        return None
+
+    def by_index(self, index_key: str, limit: int, cursor: str | None) -> Page[Child]:
+        results = ChildItem.gsi1.query(index_key, last_evaluated_key=_cursor_in(cursor), page_size=limit)
+        return _collect(results, _child_of, limit)
+
+
+class DynamoAuditLog:
+    def append(self, entry: AuditEntry) -> None:
+        _audit_item(entry).save(condition=AuditItem.PK.does_not_exist())
+
+    def by_entity(self, entity_type: str, entity_id: str, limit: int, cursor: str | None) -> Page[AuditEntry]:
+        results = AuditItem.query(keys.audit_pk(entity_type, entity_id), scan_index_forward=False,
+                                  last_evaluated_key=_cursor_in(cursor), page_size=limit)
+        return _collect(results, _audit_of, limit)
+
+    def by_actor(self, actor_id: str, limit: int, cursor: str | None) -> Page[AuditEntry]:
+        results = AuditItem.gsi2.query(f"ACTOR#{actor_id}", scan_index_forward=False,
+                                       last_evaluated_key=_cursor_in(cursor), page_size=limit)
+        return _collect(results, _audit_of, limit)
+
+    def by_day(self, day: date, limit: int, cursor: str | None) -> Page[AuditEntry]:
+        results = AuditItem.gsi3.query(f"AUDITDAY#{day.isoformat()}",
+                                       last_evaluated_key=_cursor_in(cursor), page_size=limit)
+        return _collect(results, _audit_of, limit)
+
+
+class DynamoUsers:
+    def get(self, user_id: str) -> User | None:
+        try:
+            return _user_of(UserItem.get(keys.user_pk(user_id), keys.PROFILE))
+        except UserItem.DoesNotExist:
+            return None
+
+    def list(self, limit: int, cursor: str | None) -> Page[User]:
+        results = UserItem.gsi1.query("USERS", last_evaluated_key=_cursor_in(cursor), page_size=limit)
+        return _collect(results, _user_of, limit)
+
+    def owner_of(self, unique_key: str) -> str | None:
+        try:
+            return UniqueKey.get(unique_key, keys.UNIQUE).owner_id
+        except UniqueKey.DoesNotExist:
+            return None
+
+
+class DynamoCounters:
+    def hit(self, key: str, window_s: int, now: float) -> tuple[int, int]:
+        window = int(now // window_s) * window_s
+        item = Counter(PK=f"RATE#{key}", SK=f"W#{window}", entity="counter")
+        # An atomic ADD: every Lambda instance sees the same count.
+        item.update(actions=[Counter.count.add(1), Counter.expires_at.set(window + 2 * window_s),
+                             Counter.entity.set("counter")])
+        return int(item.count), int(window + window_s - now) + 1
+
+    def failures(self, key: str) -> tuple[int, float | None]:
+        try:
+            item = Counter.get(f"FAIL#{key}", "STATE", consistent_read=True)
+        except Counter.DoesNotExist:
+            return 0, None
+        return int(item.count or 0), (float(item.locked_until) if item.locked_until else None)
+
+    def record_failure(self, key: str, threshold: int, lock_s: int, now: float) -> tuple[int, float | None]:
+        item = Counter(PK=f"FAIL#{key}", SK="STATE", entity="counter")
+        item.update(actions=[Counter.count.add(1), Counter.expires_at.set(int(now) + 86400),
+                             Counter.entity.set("counter")])
+        count = int(item.count)
+        if count >= threshold:
+            until = now + lock_s
+            try:
+                item.update(actions=[Counter.locked_until.set(until), Counter.count.set(0)],
+                            condition=Counter.count == count)
+            except UpdateError:
+                pass  # another failure raced us; it will set the lock
+            return count, until
+        return count, None
+
+    def clear_failures(self, key: str) -> None:
+        try:
+            Counter(PK=f"FAIL#{key}", SK="STATE").delete()
+        except Exception:  # noqa: BLE001 - nothing to clear is fine
+            pass
+
+
+class DynamoStore:
+    def __init__(self, table_name: str, region: str, host: str | None) -> None:
+        bind_models(table_name, region, host)
+        self._connection = Connection(region=region, host=host)
+        self.members = DynamoMembers()
+        self.organizations = DynamoOrganizations()
+        self.children = DynamoChildren()
+        self.audit_log = DynamoAuditLog()
+        self.users = DynamoUsers()
+        self.counters = DynamoCounters()
+
+    def batch(self) -> DynamoWriteBatch:
+        return DynamoWriteBatch(self._connection)
+
+    def ping(self) -> None:
+        MemberItem.describe_table()
+
+
+def commit_in_chunks(store_batch: Callable[[], Any], ops: Iterable[Callable[[Any], None]], per_batch: int) -> int:
+    """Bulk loads (seed, import): many small transactions, each still atomic with its audit entries."""
+    count = 0
+    batch = store_batch()
+    pending = 0
+    for op in ops:
+        op(batch)
+        pending += 1
+        count += 1
+        if pending >= per_batch:
+            batch.commit()
+            batch = store_batch()
+            pending = 0
+    if pending:
+        batch.commit()
+    return count
+
+
+_ = (PutError, time)  # re-exported for callers that catch raw PynamoDB errors

@@ -1,0 +1,146 @@
+"""Serves the Chalice app (under /api) and the static site (under /) from one origin, so the
+browser talks to the API without CORS. Runs the same `app` object that deploys to Lambda."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from chalice.config import Config
+from chalice.local import LocalGateway, LocalGatewayException
+
+API_PREFIX = "/api"
+
+
+def make_thread_safe(app: Any) -> None:
+    """Chalice keeps `current_request` and `lambda_context` as plain attributes (one request per
+    Lambda container). A threaded local server needs them per thread."""
+    local = threading.local()
+    base = type(app)
+
+    def _prop(name: str) -> property:
+        return property(lambda self: getattr(local, name, None), lambda self, v: setattr(local, name, v))
+
+    safe = type(f"ThreadSafe{base.__name__}", (base,), {
+        "current_request": _prop("current_request"),
+        "lambda_context": _prop("lambda_context"),
+    })
+    app.__dict__.pop("current_request", None)
+    app.__dict__.pop("lambda_context", None)
+    app.__class__ = safe
+
+
+def _error(status: int, code: str, message: str) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message, "fields": []}}).encode()
+
+
+def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
+    gateway = LocalGateway(app, Config())
+    site_root = site_dir.resolve()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "UnionCoreLocal"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            if os.environ.get("UNIONCORE_ACCESS_LOG"):
+                super().log_message(format, *args)
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for k, v in headers.items():
+                if k.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _api(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            path = self.path[len(API_PREFIX):] or "/"
+            headers = {k: v for k, v in self.headers.items()}
+            try:
+                resp = gateway.handle_request(self.command, path, headers, body)
+            except LocalGatewayException as exc:
+                # API Gateway answers for the authorizer; we keep the one error contract.
+                if exc.CODE == 403 and b"Missing Authentication Token" in (exc.body or b""):
+                    self._send(404, {"Content-Type": "application/json"}, _error(404, "NOT_FOUND", "No such route."))
+                else:
+                    self._send(401, {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"},
+                               _error(401, "UNAUTHORIZED", "Sign in again: the token is missing, expired or revoked."))
+                return
+            out_headers = dict(resp.get("headers") or {})
+            for k, values in (resp.get("multiValueHeaders") or {}).items():
+                out_headers[k] = ", ".join(values)
+            raw = resp.get("body") or ""
+            if resp.get("isBase64Encoded"):
+                import base64
+
+                data = base64.b64decode(raw)
+            else:
+                data = raw.encode() if isinstance(raw, str) else raw
+            self._send(int(resp["statusCode"]), out_headers, data)
+
+        def _static(self) -> None:
+            rel = self.path.split("?", 1)[0].split("#", 1)[0]
+            if rel.endswith("/"):
+                rel += "index.html"
+            target = (site_root / rel.lstrip("/")).resolve()
+            if not str(target).startswith(str(site_root)) or not target.is_file():
+                self._send(404, {"Content-Type": "text/plain"}, b"not found")
+                return
+            ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if target.suffix == ".webmanifest":
+                ctype = "application/manifest+json"
+            headers = {"Content-Type": ctype, "Cache-Control": "no-cache",
+                       "X-Content-Type-Options": "nosniff"}
+            if target.name == "sw.js":
+                headers["Service-Worker-Allowed"] = "/"
+            self._send(200, headers, target.read_bytes())
+
+        def _dispatch(self) -> None:
+            try:
+                if self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
+                    self._api()
+                elif self.command in ("GET", "HEAD"):
+                    self._static()
+                else:
+                    self._send(405, {"Content-Type": "text/plain"}, b"method not allowed")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+    return Handler
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+
+def serve(host: str, port: int, site_dir: Path) -> Server:
+    import app as app_module  # imported after the environment points at the emulated resources
+
+    make_thread_safe(app_module.app)
+    return Server((host, port), build_handler(app_module.app, site_dir))
+
+
+def main() -> None:
+    host = os.environ.get("UNIONCORE_HOST", "127.0.0.1")
+    port = int(os.environ.get("UNIONCORE_PORT", "8765"))
+    site = Path(os.environ.get("UNIONCORE_SITE_DIR", Path(__file__).resolve().parents[2] / "static_site"))
+    server = serve(host, port, site)
+    print(f"api-ready http://{host}:{port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""`make run`: the whole product on one machine, no AWS account, no internet.
+
+moto (DynamoDB, S3, Cognito, SES, Step Functions) on 127.0.0.1 in this process; resources created
+from infrastructure/resources.yaml; demo data seeded at real scale on first start; everything
+snapshotted to the data folder (periodically and on shutdown) and restored on the next start.
+The API + static site run in a second process so both cores work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+REGION = "us-west-2"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fake_aws_env() -> dict[str, str]:
+    return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "MOTO_ALLOW_NONEXISTENT_REGION": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING")}
+
+
+class Runtime:
+    def __init__(self, port: int, data_dir: Path, fixtures: Path, moto_port: int = 0,
+                 extra_env: dict[str, str] | None = None, quiet: bool = False) -> None:
+        self.port = port
+        self.data_dir = data_dir
+        self.fixtures = fixtures
+        self.moto_port = moto_port or free_port()
+        self.extra_env = extra_env or {}
+        self.quiet = quiet
+        self.api: subprocess.Popen[bytes] | None = None
+        self.moto: Any = None
+        self.env: dict[str, str] = {}
+        self.logins: dict[str, dict[str, str]] = {}
+        self._stop_snapshots: Any = None
+
+    def log(self, msg: str) -> None:
+        if not self.quiet:
+            print(msg, flush=True)
+
+    def start(self) -> None:
+        os.environ.update(fake_aws_env())
+        from moto.server import ThreadedMotoServer
+
+        from infrastructure.local_runtime import fast_dynamodb, snapshot
+        from infrastructure.provision import provision
+
+        fast_dynamodb.install()
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self.moto.start()
+        endpoint = f"http://127.0.0.1:{self.moto_port}"
+        resources = provision(stage="local", endpoint_url=endpoint, region=REGION)
+        env = {**fake_aws_env(), **resources.as_env(), "AWS_ENDPOINT_URL": endpoint,
+               "JWKS_URL": f"{endpoint}/{resources.user_pool_id}/.well-known/jwks.json",
+               "TOKEN_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{resources.user_pool_id}",
+               **self.extra_env}
+        os.environ.update(env)
+        self.env = env
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        restored = snapshot.restore_snapshot(self.data_dir, region=REGION)
+        logins_file = self.data_dir / "demo-logins.json"
+        if restored and logins_file.exists():
+            self.logins = json.loads(logins_file.read_text())
+            self.log(f"restored data from {self.data_dir} in {time.perf_counter() - t0:.1f}s")
+        else:
+            self.log(f"seeding demo data from {self.fixtures} (first start; about a minute)...")
+            self.logins = self._seed()
+            logins_file.write_text(json.dumps(self.logins, indent=2))
+            snapshot.save_snapshot(self.data_dir, region=REGION)
+            self.log(f"seeded in {time.perf_counter() - t0:.1f}s")
+        self._stop_snapshots = snapshot.start_periodic_snapshots(self.data_dir, interval_s=30)
+        self._start_api()
+
+    def _seed(self) -> dict[str, dict[str, str]]:
+        from chalicelib.config import reset_settings
+        from chalicelib.integrations import identity
+        from chalicelib.services.seed import seed_demo, seed_demo_users
+        from chalicelib.store.dynamo import DynamoStore
+
+        reset_settings()
+        identity.reset_client()
+        from chalicelib.config import get_settings
+
+        s = get_settings()
+        store = DynamoStore(s.table_name, s.aws_region, s.aws_endpoint_url)
+        report = seed_demo(store, self.fixtures)
+        self.log(f"seeded {report}")
+        return seed_demo_users(store)
+
+    def _start_api(self) -> None:
+        env = {**os.environ, **self.env, "UNIONCORE_HOST": "127.0.0.1", "UNIONCORE_PORT": str(self.port),
+               "PYTHONPATH": str(ROOT)}
+        self.api = subprocess.Popen([sys.executable, "-m", "infrastructure.local_runtime.api_server"], cwd=ROOT,
+                                    env=env, stdout=subprocess.PIPE)
+        assert self.api.stdout is not None
+        line = self.api.stdout.readline().decode()
+        if "api-ready" not in line:
+            raise RuntimeError(f"API server failed to start: {line!r}")
+        # Keep draining its output so the pipe never blocks it.
+        threading.Thread(target=lambda: [None for _ in iter(self.api.stdout.readline, b"")],  # type: ignore[union-attr]
+                         daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        from infrastructure.local_runtime import snapshot
+
+        if self.api and self.api.poll() is None:
+            self.api.terminate()
+            try:
+                self.api.wait(10)
+            except subprocess.TimeoutExpired:
+                self.api.kill()
+        if self._stop_snapshots:
+            self._stop_snapshots()
+        try:
+            snapshot.save_snapshot(self.data_dir, region=REGION)
+            self.log(f"saved data to {self.data_dir}")
+        finally:
+            if self.moto:
+                self.moto.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run UnionCore locally")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8765")))
+    parser.add_argument("--data-dir", type=Path, default=ROOT / ".data")
+    parser.add_argument("--fixtures", type=Path, default=ROOT.parent / "shared" / "fixtures" / "laborpower")
+    parser.add_argument("--reset", action="store_true", help="delete the saved data first")
+    args = parser.parse_args()
+    if args.reset and args.data_dir.exists():
+        import shutil
+
+        shutil.rmtree(args.data_dir)
+    runtime = Runtime(args.port, args.data_dir, args.fixtures)
+    stopping = threading.Event()
+
+    def _stop(*_: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    runtime.start()
+    print(f"\nUnionCore is running at {runtime.base_url}/  (API at {runtime.base_url}/api)")
+    print(f"Data folder: {args.data_dir} (delete it, or `make reset`, to start from the demo data)")
+    print("Demo logins:")
+    for role, login in runtime.logins.items():
+        print(f"  {role:<11} {login['email']:<42} {login['password']}")
+    print("Press Ctrl+C to stop (data is saved).", flush=True)
+    while not stopping.is_set():
+        if runtime.api and runtime.api.poll() is not None:
+            print("API process exited; stopping.", flush=True)
+            break
+        stopping.wait(1)
+    runtime.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Session fixture: the real local runtime (`make run`'s code) with the full demo data."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "laborpower"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    from infrastructure.local_runtime.run import Runtime
+
+    data_dir = tmp_path_factory.mktemp("runtime-data")
+    rt = Runtime(free_port(), data_dir, FIXTURES, quiet=True)
+    rt.start()
+    try:
+        import requests
+
+        logins = {role: (v["email"], v["password"]) for role, v in rt.logins.items()}
+        member = rt.logins["member"]
+        session = requests.Session()
+        token = session.post(f"{rt.base_url}/api/auth/login", json={
+            "email": logins["admin"][0], "password": logins["admin"][1]}, timeout=30).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        record = session.get(f"{rt.base_url}/api/members/{member['member_id']}", headers=headers, timeout=30).json()
+        others = session.get(f"{rt.base_url}/api/members", params={"q": "SMITH", "limit": 5}, headers=headers,
+                             timeout=30).json()["items"]
+        other = next(m for m in others if m["id"] != member["member_id"])
+        yield SimpleNamespace(base_url=rt.base_url, api=f"{rt.base_url}/api", logins=logins,
+                              member_login=logins["member"], member_record=record,
+                              other_member_number=other["member_number"], other_member_id=other["id"],
+                              runtime=rt, data_dir=data_dir)
+    finally:
+        rt.stop()
