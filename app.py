@@ -364,6 +364,14 @@ def worksites_add(req: Req, org_id: str) -> dict[str, Any]:
         **b.model_dump(exclude={"version"})), b.version)
 
 
+# -- books ----------------------------------------------------------------------------------------
+
+@api.route("/books", "GET", roles=STAFF, summary="The out-of-work book catalogue (tiers are a column)")
+def books_list(req: Req) -> dict[str, Any]:
+    rows = _require(req).store.children.list("CATALOG#BOOKS", "book")
+    return {"items": [c.data for c in rows]}
+
+
 # -- audit ----------------------------------------------------------------------------------------
 
 @api.route("/audit", "GET", roles=STAFF | {Role.ORGANIZER, Role.INSTRUCTOR}, query=(

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     import_state_machine_arn: str = Field(default="", alias="IMPORT_STATE_MACHINE_ARN")
     local_time_zone: str = Field(default="America/Los_Angeles", alias="LOCAL_TIME_ZONE")
     allowed_origins: str = Field(default="", alias="ALLOWED_ORIGINS")
+    # Per-client limits per minute (modules.md §1.3); raised only by the test runtime, where every
+    # client is 127.0.0.1.
+    login_rate_per_minute: int = Field(default=10, ge=1, alias="LOGIN_RATE_PER_MINUTE")
+    reset_rate_per_minute: int = Field(default=3, ge=1, alias="RESET_RATE_PER_MINUTE")
 
     @field_validator("local_time_zone")
     @classmethod

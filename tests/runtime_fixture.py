@@ -24,7 +24,8 @@ def live_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNam
     from infrastructure.local_runtime.run import Runtime
 
     data_dir = tmp_path_factory.mktemp("runtime-data")
-    rt = Runtime(free_port(), data_dir, FIXTURES, quiet=True)
+    rt = Runtime(free_port(), data_dir, FIXTURES, quiet=True,
+                 extra_env={"LOGIN_RATE_PER_MINUTE": "100000", "RESET_RATE_PER_MINUTE": "100000"})
     rt.start()
     try:
         import requests
@@ -36,7 +37,7 @@ def live_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNam
             "email": logins["admin"][0], "password": logins["admin"][1]}, timeout=30).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         record = session.get(f"{rt.base_url}/api/members/{member['member_id']}", headers=headers, timeout=30).json()
-        others = session.get(f"{rt.base_url}/api/members", params={"q": "SMITH", "limit": 5}, headers=headers,
+        others = session.get(f"{rt.base_url}/api/members", params={"q": "WEBB", "limit": 5}, headers=headers,
                              timeout=30).json()["items"]
         other = next(m for m in others if m["id"] != member["member_id"])
         yield SimpleNamespace(base_url=rt.base_url, api=f"{rt.base_url}/api", logins=logins,

@@ -29,6 +29,7 @@ class QueryParam:
     minimum: int | None = None
     maximum: int | None = None
     enum: tuple[str, ...] | None = None
+    max_length: int = 200
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Endpoint:
 REGISTRY: dict[tuple[str, str], Endpoint] = {}
 
 LIMIT = QueryParam("limit", "integer", "page size (default 50, max 500)", 1, 500)
-CURSOR = QueryParam("cursor", "string", "opaque cursor from next_cursor")
+CURSOR = QueryParam("cursor", "string", "opaque cursor from next_cursor", max_length=2048)
 
 
 @dataclass
@@ -109,7 +110,7 @@ def _parse_query(ep: Endpoint, raw: dict[str, str]) -> dict[str, Any]:
             except ValueError:
                 problems.append(FieldProblem(p.name, "must be a date YYYY-MM-DD"))
         else:
-            if len(value) > 200:
+            if len(value) > p.max_length:
                 problems.append(FieldProblem(p.name, "too long"))
             elif p.enum and value not in p.enum:
                 problems.append(FieldProblem(p.name, f"must be one of {', '.join(p.enum)}"))
@@ -124,7 +125,7 @@ def _parse_body(ep: Endpoint, raw: bytes | None) -> Any:
     if ep.body is None:
         return None
     if raw and len(raw) > MAX_BODY_BYTES:
-        raise AppError(413 if False else 400, "BODY_TOO_LARGE", "The request body is too large.",
+        raise AppError(400, "BODY_TOO_LARGE", "The request body is too large.",
                        [FieldProblem("body", "larger than 256 KiB")])
     try:
         data = json.loads(raw or b"{}")

@@ -42,6 +42,8 @@ def openapi_document() -> dict[str, Any]:
                 schema["minimum"] = p.minimum
             if p.maximum is not None:
                 schema["maximum"] = p.maximum
+            if p.kind == "string":
+                schema["maxLength"] = p.max_length
             if p.enum:
                 schema["enum"] = list(p.enum)
             op["parameters"].append({"name": p.name, "in": "query", "required": False, "schema": schema,

@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
+from chalicelib.config import get_settings
 from chalicelib.domain.audit import Actor, AuditAction
 from chalicelib.errors import AppError, FieldProblem, bad_request, too_many, unauthorized
 from chalicelib.integrations import identity
@@ -18,13 +19,18 @@ from chalicelib.store.ports import Store
 
 LOCKOUT_THRESHOLD = 5
 LOCKOUT_SECONDS = 30 * 60
-LIMITS = {"login": 10, "refresh": 10, "reset": 3, "signup": 5}  # per client per minute
+
+
+def _limit(bucket: str) -> int:
+    s = get_settings()
+    return {"login": s.login_rate_per_minute, "refresh": s.login_rate_per_minute,
+            "reset": s.reset_rate_per_minute}[bucket]
 INVALID = "Incorrect email or password."
 
 
 def throttle(store: Store, bucket: str, client: str, now: float | None = None) -> None:
     count, retry = store.counters.hit(f"{bucket}#{client}", 60, time.time() if now is None else now)
-    if count > LIMITS[bucket]:
+    if count > _limit(bucket):
         raise too_many("Too many requests; try again shortly.", retry)
 
 
@@ -93,6 +99,12 @@ def logout(ctx: Ctx, refresh_token: str | None) -> None:
             identity.revoke(refresh_token)
         except IdentityError:
             pass  # already revoked or not ours: the outcome the caller wants anyway
+    if user is not None:
+        # Sign-out ends every session of the user: refresh tokens at the IdP, access tokens below.
+        try:
+            identity.sign_out_everywhere(user.email)
+        except IdentityError:
+            pass
     if user is not None:
         # Access tokens are self-contained JWTs; refusing those issued before now ends this session.
         updated = type(user)(**{**asdict(user), "tokens_valid_after": int(time.time()) + 1,

@@ -167,7 +167,8 @@ def _user_of(item: UserItem) -> User:
 
 def _versioned(item: M, expected_version: int | None) -> M:
     # PynamoDB's VersionAttribute turns this into the optimistic-lock condition and the increment.
-    item.version = expected_version  # type: ignore[attr-defined]
+    if expected_version is not None:
+        item.version = expected_version  # type: ignore[attr-defined]
     return item
 
 
@@ -425,5 +426,3 @@ def commit_in_chunks(store_batch: Callable[[], Any], ops: Iterable[Callable[[Any
         batch.commit()
     return count
 
-
-_ = (PutError, time)  # re-exported for callers that catch raw PynamoDB errors

@@ -37,6 +37,12 @@ def fake_aws_env() -> dict[str, str]:
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING")}
 
 
+def quiet_moto_logs() -> None:
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
 class Runtime:
     def __init__(self, port: int, data_dir: Path, fixtures: Path, moto_port: int = 0,
                  extra_env: dict[str, str] | None = None, quiet: bool = False) -> None:
@@ -64,14 +70,14 @@ class Runtime:
         from infrastructure.provision import provision
 
         fast_dynamodb.install()
+        quiet_moto_logs()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self.moto.start()
         endpoint = f"http://127.0.0.1:{self.moto_port}"
+        # moto's Step Functions interpreter calls its own DynamoDB at localhost:$MOTO_PORT.
+        os.environ["MOTO_PORT"] = str(self.moto_port)
         resources = provision(stage="local", endpoint_url=endpoint, region=REGION)
-        env = {**fake_aws_env(), **resources.as_env(), "AWS_ENDPOINT_URL": endpoint,
-               "JWKS_URL": f"{endpoint}/{resources.user_pool_id}/.well-known/jwks.json",
-               "TOKEN_ISSUER": f"https://cognito-idp.{REGION}.amazonaws.com/{resources.user_pool_id}",
-               **self.extra_env}
+        env = {**fake_aws_env(), **resources.as_env(), **self.extra_env}
         os.environ.update(env)
         self.env = env
         self.data_dir.mkdir(parents=True, exist_ok=True)
