@@ -73,7 +73,7 @@ class ContractCreate(BaseModel):
     expiration_date: date | None = None
 
     @model_validator(mode="after")
-    def _range(self) -> "ContractCreate":
+    def _range(self) -> ContractCreate:
         if self.expiration_date and self.expiration_date < self.effective_date:
             raise ValueError("expiration_date must not be before effective_date")
         return self

@@ -24,7 +24,7 @@ class EmploymentCreate(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
     @model_validator(mode="after")
-    def _dates(self) -> "EmploymentCreate":
+    def _dates(self) -> EmploymentCreate:
         if self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date must not be before start_date")
         return self

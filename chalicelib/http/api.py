@@ -7,7 +7,8 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
@@ -63,6 +64,7 @@ class Req:
 
 def _client_actor(app: Chalice, request_id: str) -> Actor:
     req = app.current_request
+    assert req is not None  # only called while Chalice handles a request
     ctx = req.context or {}
     identity = ctx.get("identity") or {}
     headers = {k.lower(): v for k, v in (req.headers or {}).items()}
@@ -185,6 +187,7 @@ class Api:
     def _handle(self, ep: Endpoint, fn: Callable[..., Any], params: dict[str, str]) -> Response:
         started = time.perf_counter()
         req = self.app.current_request
+        assert req is not None  # only called while Chalice handles a request
         request_id = str((req.context or {}).get("requestId") or uuid.uuid4())
         logger.set_correlation_id(request_id)
         actor = _client_actor(self.app, request_id)
@@ -200,8 +203,9 @@ class Api:
                 if ep.own_param and caller.roles <= {Role.MEMBER} and params.get(ep.own_param) != caller.member_id:
                     self._refused(ctx, ep, params)
                     raise AppError(403, "FORBIDDEN", "You can only reach your own record.")
-            query = _parse_query(ep, req.query_params or {})
-            body = _parse_body(ep, req.raw_body)
+            query = _parse_query(ep, dict(req.query_params or {}))
+            raw = req.raw_body
+            body = _parse_body(ep, raw.encode() if isinstance(raw, str) else raw)
             result = fn(Req(ctx=ctx, body=body, query=query, actor=actor), **params)
             if isinstance(result, Response):
                 response = result

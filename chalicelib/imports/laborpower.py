@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from chalicelib.domain.employers import normalize_name
 from chalicelib.domain.members import CardType, Classification, MemberStatus, normalize_phone

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from chalicelib.domain.audit import Actor, AuditAction, AuditEntry, diff
 from chalicelib.domain.ids import new_ulid

@@ -71,7 +71,8 @@ def create(ctx: Ctx, data: MemberCreate) -> Member:
 def get(ctx: Ctx, member_id: str, audit: bool = True) -> Member:
     ensure_can_read(ctx, member_id)
     member = ctx.store.members.get(member_id)
-    if member is None or (member.deleted_at is not None and not ctx.caller.has_any(Role.ADMIN, Role.OFFICER, Role.STAFF)):
+    can_see_deleted = ctx.caller.has_any(Role.ADMIN, Role.OFFICER, Role.STAFF)
+    if member is None or (member.deleted_at is not None and not can_see_deleted):
         raise not_found("Member")
     if audit:
         ctx.store.audit_log.append(ctx.audit_entry(AuditAction.READ, ENTITY, member.id))

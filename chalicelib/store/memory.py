@@ -6,7 +6,8 @@ import copy
 import threading
 from dataclasses import replace
 from datetime import date
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.members import Member, name_key
@@ -80,7 +81,9 @@ class MemoryWriteBatch:
 
     def _table(self, kind: str) -> dict[Any, Any]:
         s = self._state
-        return {"member": s.members, "org": s.orgs, "child": s.children, "user": s.users}[kind]
+        tables: dict[str, dict[Any, Any]] = {"member": s.members, "org": s.orgs, "child": s.children,
+                                             "user": s.users}
+        return tables[kind]
 
     @staticmethod
     def _key(kind: str, value: Any) -> Any:

@@ -94,7 +94,8 @@ class UniqueKey(BaseItem):
 class Counter(BaseItem):
     """Fixed-window counters and lockouts, shared by every Lambda (not process memory)."""
 
-    count = NumberAttribute(default=0)
+    # Named `hits` in Python: `count` would shadow PynamoDB's Model.count() query helper.
+    hits = NumberAttribute(default=0, attr_name="count")
     locked_until = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
 

@@ -39,6 +39,20 @@ def _error(status: int, code: str, message: str) -> bytes:
     return json.dumps({"error": {"code": code, "message": message, "fields": []}}).encode()
 
 
+def _contract_error(status: int, body: bytes) -> bytes:
+    """Chalice answers some requests itself (405 for a method a route lacks, 415 …) in its own shape;
+    keep the one error contract for every error the browser can see."""
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        parsed = {}
+    if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+        return body
+    code = str(parsed.get("Code") or f"HTTP_{status}") if isinstance(parsed, dict) else f"HTTP_{status}"
+    message = str(parsed.get("Message") or "Request refused.") if isinstance(parsed, dict) else "Request refused."
+    return json.dumps({"error": {"code": code, "message": message, "fields": []}}).encode()
+
+
 def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
     gateway = LocalGateway(app, Config())
     site_root = site_dir.resolve()
@@ -86,7 +100,11 @@ def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
                 data = base64.b64decode(raw)
             else:
                 data = raw.encode() if isinstance(raw, str) else raw
-            self._send(int(resp["statusCode"]), out_headers, data)
+            status = int(resp["statusCode"])
+            if status >= 400:
+                data = _contract_error(status, data)
+                out_headers["Content-Type"] = "application/json"
+            self._send(status, out_headers, data)
 
         def _static(self) -> None:
             rel = self.path.split("?", 1)[0].split("#", 1)[0]
@@ -112,11 +130,21 @@ def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
                 elif self.command in ("GET", "HEAD"):
                     self._static()
                 else:
-                    self._send(405, {"Content-Type": "text/plain"}, b"method not allowed")
+                    self._refuse_method()
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (TRACE, CONNECT, made-up verbs): a 405 in the error contract, not a 501 page.
+            if name.startswith("do_"):
+                return self._refuse_method
+            raise AttributeError(name)
+
+        def _refuse_method(self) -> None:
+            self._send(405, {"Content-Type": "application/json", "Allow": "GET, POST, PUT, PATCH, DELETE"},
+                       _error(405, "METHOD_NOT_ALLOWED", f"{self.command} is not supported."))
 
     return Handler
 

@@ -23,7 +23,8 @@ def test_demo_data_is_at_real_scale(call) -> None:  # type: ignore[no-untyped-de
     """GIVEN the seeded runtime WHEN counting via the API THEN ~4,000 members and 843 employers exist."""
     total, cursor = 0, None
     while True:
-        page = call("GET", "/employers", "staff", params={"limit": 500, **({"cursor": cursor} if cursor else {})}).json()
+        params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+        page = call("GET", "/employers", "staff", params=params).json()
         total += len(page["items"])
         cursor = page["next_cursor"]
         if not cursor:

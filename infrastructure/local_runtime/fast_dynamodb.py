@@ -1,0 +1,842 @@
+"""In-process fixes for moto's DynamoDB emulation, for the LOCAL RUNTIME ONLY.
+
+The local runtime serves DynamoDB from ``moto.server.ThreadedMotoServer`` in
+the same process, and moto 5.1.18 does not survive a realistic single-table
+data set (40k-100k items) nor concurrent clients:
+
+1. ``Table.query`` calls ``all_items()``, which sorts the WHOLE table on every
+   query (base table and index), before picking the partition.  We keep hash
+   indexes and feed moto's own query code only the candidate items of the
+   requested partition, so sorting/paging/filtering/projection stay moto's.
+2. ``transact_write_items`` deep-copies every touched TABLE for rollback.  We
+   keep an item-level undo log instead.
+3. Conditional writes are check-then-act without a lock on a threaded server.
+   One process-wide RLock serialises DynamoDB requests and backend calls.
+
+Found on the way, same spirit (constant factors of the same Query path):
+
+4. Every ``Item`` moto creates - including the deep copies made for each
+   query result - is appended to ``Item.instances_tracked`` for moto's
+   dashboard and never released.  We stop tracking DynamoDB items
+   (``/moto-api/data.json`` no longer lists them).
+5. Query deep-copies its results (a ``LimitedSizeDict`` copy re-sizes the item
+   on every attribute: ~1 s for 1,819 items).  Inside an HTTP request the
+   response is serialised under the lock, so the copy is skipped there.
+6. ``Item.size``/``DynamoType.size`` (called twice per candidate item) are
+   replaced by allocation-free equivalents returning the same numbers.
+
+Nothing here changes the wire API: the product still talks plain DynamoDB
+over HTTP, and results are the ones moto's own code computes.
+
+Index invariants (per table, kept in ``_INDEXES``; built lazily on the first
+index query and dropped whenever the index definitions change):
+    buckets[index][index_hash_value][(table_hash, table_range)] -> Item
+    placed[index][(table_hash, table_range)] -> index_hash_value
+An item is in an index only if it has the index hash attribute and the
+attribute moto uses as the index range key (sparse index semantics, exactly
+moto's own candidate test).  Every write path re-derives the entry for the
+written key from ``table.items`` (the source of truth), so the index cannot
+drift as long as writes go through moto's methods; code that writes
+``table.items`` directly must call :func:`rebuild_indexes`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import logging
+import threading
+import weakref
+from decimal import Decimal
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import moto
+from moto.dynamodb import responses as ddb_responses
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    ResourceNotFoundException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models import table as table_module
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
+
+__all__ = [
+    "install",
+    "uninstall",
+    "is_installed",
+    "lock",
+    "write_generation",
+    "rebuild_indexes",
+    "iter_table_items",
+]
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+PrimaryKey = tuple[DynamoType, DynamoType | None]
+IndexSignature = tuple[tuple[str, str, str], ...]
+
+# Re-entrant because handler -> backend -> table calls nest, and transactions
+# call the (locked) backend put/update/delete methods.
+_LOCK = threading.RLock()
+_TLS = threading.local()
+_MARKER = "__fast_dynamodb__"
+_MISSING = object()
+# What DynamoType() raises on a malformed attribute value / missing key.
+_MALFORMED = (KeyError, IndexError, TypeError, AttributeError)
+
+_installed = False
+# (owner, attribute name, previous value in owner.__dict__ or _MISSING)
+_patches: list[tuple[Any, str, Any]] = []
+# moto's original callables, for the wrappers and for differential tests.
+_ORIGINALS: dict[str, Any] = {}
+# Bumped on every DynamoDB write; lets the snapshotter skip unchanged states.
+_write_generation = 0
+
+
+class _TableIndexes:
+    __slots__ = ("signature", "buckets", "placed")
+
+    def __init__(self, signature: IndexSignature) -> None:
+        self.signature = signature
+        self.buckets: dict[str, dict[DynamoType, dict[PrimaryKey, Item]]] = {name: {} for name, _, _ in signature}
+        self.placed: dict[str, dict[PrimaryKey, DynamoType]] = {name: {} for name, _, _ in signature}
+
+
+# Weak keys: a deleted/replaced table takes its index with it, and
+# copy.deepcopy(table) (backups, PITR restores) never copies the index.
+_INDEXES: weakref.WeakKeyDictionary[Table, _TableIndexes] = weakref.WeakKeyDictionary()
+
+
+# --------------------------------------------------------------------------
+# public helpers
+# --------------------------------------------------------------------------
+def lock() -> contextlib.AbstractContextManager[Any]:
+    """The process-wide DynamoDB lock (hold it to read/write backends directly)."""
+    return _LOCK
+
+
+def is_installed() -> bool:
+    return _installed
+
+
+def write_generation() -> int:
+    """Monotonic counter of DynamoDB writes seen since import."""
+    return _write_generation
+
+
+def iter_table_items(table: Table) -> Iterator[Item]:
+    """All items of a table, in storage order (no sorting, unlike all_items)."""
+    for value in list(table.items.values()):
+        if isinstance(value, Item):  # table without range key
+            yield value
+        elif isinstance(value, dict):
+            yield from list(value.values())
+
+
+def rebuild_indexes(table: Table) -> None:
+    """Re-derive the index of a table whose ``items`` were written directly."""
+    global _write_generation
+    with _LOCK:
+        _write_generation += 1
+        _INDEXES.pop(table, None)
+        if _installed:
+            _get_indexes(table)
+
+
+# --------------------------------------------------------------------------
+# index maintenance
+# --------------------------------------------------------------------------
+def _signature(table: Table) -> IndexSignature:
+    # Mirrors Table.query: an index without RANGE key is ranged by the table
+    # range key (GSI) or else by the table hash key - and moto only returns
+    # items that carry that attribute, so it is part of index membership.
+    by_name: dict[str, tuple[str, str, str]] = {}
+    for index in table.all_indexes():
+        hash_attr = next(
+            (k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"),
+            None,
+        )
+        if hash_attr is None:
+            continue  # moto raises on query; we leave such queries to moto
+        range_attr = next(
+            (k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"),
+            None,
+        )
+        if range_attr is None:
+            if isinstance(index, GlobalSecondaryIndex) and table.range_key_attr:
+                range_attr = table.range_key_attr
+            else:
+                range_attr = table.hash_key_attr
+        # Later indexes win on duplicate names, like moto's indexes_by_name.
+        by_name[index.name] = (index.name, hash_attr, range_attr)
+    return tuple(by_name.values())
+
+
+def _place(indexes: _TableIndexes, pk: PrimaryKey, item: Item | None) -> None:
+    """Make the index entries of primary key ``pk`` reflect ``item`` (None = gone)."""
+    for name, hash_attr, range_attr in indexes.signature:
+        bucket = indexes.buckets[name]
+        placed = indexes.placed[name]
+        old_hash = placed.pop(pk, None)
+        if old_hash is not None:
+            slot = bucket.get(old_hash)
+            if slot is not None:
+                slot.pop(pk, None)
+                if not slot:
+                    del bucket[old_hash]
+        if item is None:
+            continue
+        hash_value = item.attrs.get(hash_attr)
+        if hash_value is None or item.attrs.get(range_attr) is None:
+            continue  # sparse index: item is not projected into it
+        try:
+            slot = bucket.setdefault(hash_value, {})
+        except TypeError:
+            # Unhashable (map/list) key value: real DynamoDB rejects it; moto
+            # would never match it against a scalar query key either.
+            continue
+        slot[pk] = item
+        placed[pk] = hash_value
+
+
+def _build_indexes(table: Table) -> _TableIndexes:
+    indexes = _TableIndexes(_signature(table))
+    if indexes.signature:
+        for item in iter_table_items(table):
+            _place(indexes, (item.hash_key, item.range_key), item)
+    return indexes
+
+
+def _get_indexes(table: Table) -> _TableIndexes:
+    signature = _signature(table)
+    indexes = _INDEXES.get(table)
+    if indexes is None or indexes.signature != signature:
+        indexes = _build_indexes(table)
+        _INDEXES[table] = indexes
+    return indexes
+
+
+def _lookup(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
+    # .get() on purpose: table.items is a defaultdict and indexing it would
+    # create empty partitions.
+    value = table.items.get(hash_key)
+    if isinstance(value, Item):
+        return value if range_key is None else None
+    if isinstance(value, dict) and range_key is not None:
+        found = value.get(range_key)
+        return found if isinstance(found, Item) else None
+    return None
+
+
+def _reindex(
+    table: Table,
+    hash_key: DynamoType,
+    range_key: DynamoType | None,
+    wrote: bool = True,
+) -> None:
+    global _write_generation
+    if wrote:
+        _write_generation += 1
+    indexes = _INDEXES.get(table)
+    if indexes is None:
+        return  # not built yet; the lazy build will see this write
+    if indexes.signature != _signature(table):
+        del _INDEXES[table]  # UpdateTable changed the GSIs: rebuild lazily
+        return
+    _place(indexes, (hash_key, range_key), _lookup(table, hash_key, range_key))
+
+
+def _invalidate(table: Table) -> None:
+    global _write_generation
+    _write_generation += 1
+    _INDEXES.pop(table, None)
+
+
+def _pk_from_attrs(table: Table, attrs: Any) -> PrimaryKey | None:
+    try:
+        hash_key = DynamoType(attrs[table.hash_key_attr])
+        range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr is not None else None
+    except _MALFORMED:  # malformed request: moto raises its own error
+        return None
+    return hash_key, range_key
+
+
+def _pk_from_update_key(table: Table, key: Any) -> PrimaryKey | None:
+    # Same key interpretation as DynamoDBBackend.update_item.
+    if not isinstance(key, dict) or table.hash_key_attr not in key:
+        return None
+    try:
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = (
+            DynamoType(key[table.range_key_attr])
+            if table.range_key_attr is not None and table.range_key_attr in key
+            else None
+        )
+    except _MALFORMED:
+        return None
+    return hash_key, range_key
+
+
+# --------------------------------------------------------------------------
+# Table patches
+# --------------------------------------------------------------------------
+def _native(value: DynamoType | None) -> Any:
+    """A DynamoType as a plain Python value that sorts the way DynamoDB sorts keys (S, N, B)."""
+    if value is None:
+        return ""
+    if value.type == "N":
+        return Decimal(value.value)
+    return value.value
+
+
+def _presorted(table: Table, items: list[Item], index_name: str | None) -> list[Item]:
+    """Hand moto its candidates already in key order.
+
+    moto sorts them again by DynamoType.__lt__ (Python-level comparisons: ~200 ms for a
+    4,000-item partition); on an already-sorted list timsort needs one linear pass. Nothing is
+    dropped, so paging, Limit and LastEvaluatedKey stay exactly moto's.
+    """
+    if index_name:
+        index = next(i for i in table.all_indexes() if i.name == index_name)
+        hash_attr = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+        ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
+        order = [a for a in (hash_attr, ranges[0] if ranges else None, table.hash_key_attr, table.range_key_attr) if a]
+    else:
+        order = [a for a in (table.hash_key_attr, table.range_key_attr) if a]
+    try:
+        items.sort(key=lambda i: tuple(_native(i.attrs.get(a)) for a in order))
+    except TypeError:
+        pass  # mixed key types in one partition: leave the ordering to moto
+    return items
+
+
+def _query_candidates(table: Table, hash_key: DynamoType, index_name: str | None) -> list[Item] | None:
+    """Superset of the items moto's query would keep; None = let moto do it all."""
+    try:
+        hash(hash_key)
+    except TypeError:
+        return None
+    if not index_name:
+        value = table.items.get(hash_key)
+        if value is None:
+            return []
+        if isinstance(value, Item):
+            return [value]
+        return _presorted(table, list(value.values()), None)
+    if index_name not in {index.name for index in table.all_indexes()}:
+        return None  # moto raises the proper ValidationException
+    indexes = _get_indexes(table)
+    bucket = indexes.buckets.get(index_name)
+    if bucket is None:
+        return None
+    return _presorted(table, list(bucket.get(hash_key, {}).values()), index_name)
+
+
+def _query(
+    self: Table,
+    hash_key: DynamoType,
+    range_comparison: str | None,
+    range_objs: list[DynamoType],
+    limit: int,
+    exclusive_start_key: dict[str, Any],
+    scan_index_forward: bool,
+    projection_expressions: list[list[str]] | None,
+    index_name: str | None = None,
+    consistent_read: bool = False,
+    filter_expression: Any = None,
+    **filter_kwargs: Any,
+) -> tuple[list[Item], int, dict[str, Any] | None]:
+    original = _ORIGINALS["Table.query"]
+    args = (
+        self,
+        hash_key,
+        range_comparison,
+        range_objs,
+        limit,
+        exclusive_start_key,
+        scan_index_forward,
+        projection_expressions,
+        index_name,
+        consistent_read,
+        filter_expression,
+    )
+    with _LOCK:
+        candidates = _query_candidates(self, hash_key, index_name)
+        if candidates is None:
+            return original(*args, **filter_kwargs)
+        previous = getattr(_TLS, "candidates", None)
+        _TLS.candidates = (self, candidates)
+        # moto deep-copies every result so that callers can't see later writes.
+        # Inside an HTTP request the response is serialised before the lock is
+        # released, so nothing can mutate the items meanwhile: skip the copy.
+        _TLS.skip_results_deepcopy = bool(getattr(_TLS, "in_handler", False))
+        try:
+            return original(*args, **filter_kwargs)
+        finally:
+            _TLS.candidates = previous
+            _TLS.skip_results_deepcopy = False
+
+
+def _all_items(self: Table) -> list[Item]:
+    override = getattr(_TLS, "candidates", None)
+    if override is not None and override[0] is self:
+        # moto's query re-filters by hash key/index membership and then sorts,
+        # so handing it just the partition is equivalent to the full table.
+        return list(override[1])
+    return _ORIGINALS["Table.all_items"](self)
+
+
+def _table_put_item(self: Table, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
+    with _LOCK:
+        pk = _pk_from_attrs(self, item_attrs)
+        try:
+            item = _ORIGINALS["Table.put_item"](self, item_attrs, *args, **kwargs)
+        except BaseException:
+            # Usually nothing was written (validation/condition failure), but
+            # a stream consumer may fail after the write: resync defensively.
+            if pk is not None:
+                _reindex(self, *pk, wrote=False)
+            raise
+        _reindex(self, item.hash_key, item.range_key)
+        return item
+
+
+def _table_delete_item(
+    self: Table,
+    hash_key: DynamoType,
+    range_key: DynamoType | None,
+    *args: Any,
+    **kwargs: Any,
+) -> Item | None:
+    with _LOCK:
+        try:
+            return _ORIGINALS["Table.delete_item"](self, hash_key, range_key, *args, **kwargs)
+        finally:
+            if self.range_key_attr is not None and range_key is None:
+                # moto pops the whole partition in that case
+                _invalidate(self)
+            else:
+                _reindex(self, hash_key, range_key)
+
+
+# --------------------------------------------------------------------------
+# Backend patches
+# --------------------------------------------------------------------------
+def _locked(name: str, original: F) -> F:
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _LOCK:
+            return original(*args, **kwargs)
+
+    setattr(wrapper, _MARKER, True)
+    _ORIGINALS[name] = original
+    return wrapper  # type: ignore[return-value]
+
+
+def _locked_counting(name: str, original: F) -> F:
+    """Locked wrapper for table-level DDL: counts as a change for snapshots."""
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        global _write_generation
+        with _LOCK:
+            try:
+                return original(*args, **kwargs)
+            finally:
+                _write_generation += 1
+
+    setattr(wrapper, _MARKER, True)
+    _ORIGINALS[name] = original
+    return wrapper  # type: ignore[return-value]
+
+
+def _backend_update_item(
+    self: DynamoDBBackend,
+    table_name: str,
+    key: dict[str, Any],
+    *args: Any,
+    **kwargs: Any,
+) -> Item:
+    with _LOCK:
+        wrote = True
+        try:
+            return _ORIGINALS["DynamoDBBackend.update_item"](self, table_name, key, *args, **kwargs)
+        except ConditionalCheckFailed:
+            wrote = False  # raised before anything is touched
+            raise
+        finally:
+            # update_item mutates the stored Item in place (possibly after
+            # creating it, possibly failing half-way), so re-derive its index
+            # entries from the stored state whatever happened.
+            table = self.tables.get(table_name)
+            if table is None:
+                try:
+                    table = self.get_table(table_name)
+                except ResourceNotFoundException:
+                    table = None
+            if table is not None:
+                pk = _pk_from_update_key(table, key)
+                if pk is None:
+                    _invalidate(table)
+                else:
+                    _reindex(table, *pk, wrote=wrote)
+
+
+class _UndoLog:
+    """Before-images of the items a transaction touches (first touch wins)."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[Table, DynamoType, DynamoType | None, Item | None]] = []
+        self._seen: set[tuple[int, DynamoType, DynamoType | None]] = set()
+        self._stream_lengths: dict[int, tuple[Table, int]] = {}
+
+    def record(
+        self,
+        table: Table,
+        hash_key: DynamoType,
+        range_key: DynamoType | None,
+        current: Item | None,
+    ) -> None:
+        marker = (id(table), hash_key, range_key)
+        if marker in self._seen:
+            return
+        self._seen.add(marker)
+        # update_item mutates items in place, so keep a private copy.
+        self._entries.append((table, hash_key, range_key, copy.deepcopy(current)))
+        if id(table) not in self._stream_lengths and table.stream_shard is not None:
+            self._stream_lengths[id(table)] = (table, len(table.stream_shard.items))
+
+    def rollback(self) -> None:
+        for table, hash_key, range_key, before in reversed(self._entries):
+            if table.range_key_attr is None:
+                if before is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = before
+            else:
+                if before is None:
+                    partition = table.items.get(hash_key)
+                    if partition is not None:
+                        partition.pop(range_key, None)
+                else:
+                    table.items[hash_key][range_key] = before
+            _reindex(table, hash_key, range_key)
+        # The deep-copied table of the original rollback also dropped the
+        # stream records of the cancelled writes.
+        for table, length in self._stream_lengths.values():
+            shard = table.stream_shard
+            if shard is not None and len(shard.items) > length:
+                del shard.items[length:]
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    """moto's transact_write_items with an item-level undo log.
+
+    Kept statement-for-statement equal to moto 5.1.18 except for the rollback
+    (and that every escaping exception rolls back, so a malformed later
+    operation can no longer leave earlier writes applied).
+    """
+    with _LOCK:
+        if len(transact_items) > 100:
+            raise TooManyTransactionsException()
+        undo = _UndoLog()
+        target_items: set[tuple[str, str]] = set()
+
+        def check_unicity(table_name: str, key: dict[str, Any]) -> None:
+            item = (str(table_name), str(key))
+            if item in target_items:
+                raise MultipleTransactionsException()
+            target_items.add(item)
+
+        errors: list[Any] = []  # [(Code, Message, Item), ..]
+        try:
+            for item in transact_items:
+                original_item: dict[str, Any] | None = None
+                if len(list(item.keys())) > 1:
+                    raise TransactWriteSingleOpException
+
+                try:
+                    op_type, op = next(iter(item.items()))
+                    if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                        raise ValueError("Unsupported transaction operation")
+
+                    table_name = op["TableName"]
+                    condition_expression = op.get("ConditionExpression")
+                    expression_attribute_names = op.get("ExpressionAttributeNames")
+                    expression_attribute_values = op.get("ExpressionAttributeValues")
+                    return_values_on_condition_check_failure = op.get("ReturnValuesOnConditionCheckFailure")
+
+                    if op_type == "Put":
+                        attrs = op["Item"]
+                        table = self.get_table(table_name)
+                        key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                        if table.range_key_attr is not None:
+                            key[table.range_key_attr] = attrs[table.range_key_attr]
+                    else:
+                        key = op["Key"]
+
+                    check_unicity(table_name, key)
+
+                    current = self.get_item(table_name, key)
+                    if op_type != "ConditionCheck":
+                        table = self.get_table(table_name)
+                        undo.record(table, *self.get_keys_value(table, key), current)
+                    if condition_expression is not None:
+                        condition_op = get_filter_expression(
+                            condition_expression,
+                            expression_attribute_names,
+                            expression_attribute_values,
+                        )
+                        if not condition_op.expr(current):
+                            if return_values_on_condition_check_failure == "ALL_OLD" and current:
+                                original_item = current.to_json()["Attributes"]
+                            raise ConditionalCheckFailed(item=original_item)
+
+                    if op_type == "Put":
+                        attrs = op["Item"]
+                        self.put_item(
+                            table_name,
+                            attrs,
+                            condition_expression=condition_expression,
+                            expression_attribute_names=expression_attribute_names,
+                            expression_attribute_values=expression_attribute_values,
+                        )
+                    elif op_type == "Delete":
+                        self.delete_item(
+                            table_name,
+                            key,
+                            condition_expression=condition_expression,
+                            expression_attribute_names=expression_attribute_names,
+                            expression_attribute_values=expression_attribute_values,
+                        )
+                    elif op_type == "Update":
+                        update_expression = op["UpdateExpression"]
+                        self.update_item(
+                            table_name,
+                            key,
+                            update_expression=update_expression,
+                            condition_expression=condition_expression,
+                            expression_attribute_names=expression_attribute_names,
+                            expression_attribute_values=expression_attribute_values,
+                        )
+                    errors.append((None, None, None))
+                except (MultipleTransactionsException, MockValidationException):
+                    raise  # rolled back below, like moto
+                except ConditionalCheckFailed as e:
+                    errors.append(("ConditionalCheckFailed", str(e.message), original_item))
+                except Exception as e:  # noqa: BLE001 - moto reports any error per item
+                    errors.append((type(e).__name__, str(e), original_item))
+        except BaseException:
+            undo.rollback()
+            raise
+
+        if any(code is not None for code, _, _ in errors):
+            undo.rollback()
+            raise TransactionCanceledException(errors)
+
+
+# --------------------------------------------------------------------------
+# HTTP handler patch
+# --------------------------------------------------------------------------
+def _handler_call_action(original: F) -> F:
+    @functools.wraps(original)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        # The whole request, including moto's response-side reads (e.g.
+        # ReturnValues=ALL_OLD fetched before the write, BatchWriteItem loops,
+        # response serialisation), runs under the lock so every request is
+        # atomic with respect to every other one.
+        with _LOCK:
+            previous = getattr(_TLS, "in_handler", False)
+            _TLS.in_handler = True
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                _TLS.in_handler = previous
+
+    setattr(wrapper, _MARKER, True)
+    _ORIGINALS["DynamoHandler.call_action"] = original
+    return wrapper  # type: ignore[return-value]
+
+
+class _CopyModuleProxy:
+    """Stands in for the ``copy`` module inside moto.dynamodb.models.table.
+
+    Only Table.query's ``results = copy.deepcopy(results)`` is short-circuited,
+    and only when _query armed the one-shot flag (i.e. inside a locked HTTP
+    request).  Everything else is the real ``copy`` module.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(x: Any, memo: dict[int, Any] | None = None) -> Any:
+        if type(x) is list and getattr(_TLS, "skip_results_deepcopy", False):
+            _TLS.skip_results_deepcopy = False
+            return list(x)
+        return copy.deepcopy(x, memo)
+
+
+_SET_MEMBER_TYPE = {"SS": "S", "NS": "N", "BS": "B"}
+
+
+def _utf8_len(value: Any) -> int:
+    return len(value) if isinstance(value, bytes) else len(value.encode("utf-8"))
+
+
+def _dynamo_type_size(self: DynamoType) -> int:
+    """Same result as moto's DynamoType.size, without allocating temporaries.
+
+    moto computes every result item's size twice per query (1 MB page limit)
+    and re-sizes the whole item on every attribute assignment; its version
+    builds a throw-away DynamoType per set member/map value, which made
+    sizing the single biggest cost of a large Query after the full-table sort.
+    """
+    type_, value = self.type, self.value
+    if type_ == "N":
+        return len(str(value))
+    if type_ == "S" and isinstance(value, str):
+        return len(value.encode("utf-8"))
+    member_type = _SET_MEMBER_TYPE.get(type_)
+    if member_type is not None:
+        if member_type == "N":
+            return sum(len(str(member)) for member in value)
+        return sum(1 if isinstance(member, bool) else _utf8_len(member) for member in value)
+    if type_ == "L":
+        return sum(_dynamo_type_size(member) for member in value)
+    if type_ == "M":
+        return sum(
+            _utf8_len(key) + _dynamo_type_size(member if isinstance(member, DynamoType) else DynamoType(member))
+            for key, member in value.items()
+        )
+    if isinstance(value, bool):
+        return 1
+    return _utf8_len(value)
+
+
+def _item_size(self: Item) -> int:
+    return sum(_utf8_len(key) + _dynamo_type_size(value) for key, value in self.attrs.items())
+
+
+def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    # BaseModel.__new__ appends every instance to cls.instances_tracked (for
+    # moto's dashboard) and never forgets it: a leak of every query result.
+    return object.__new__(cls)
+
+
+# --------------------------------------------------------------------------
+# install / uninstall
+# --------------------------------------------------------------------------
+def _patch(owner: Any, name: str, value: Any) -> None:
+    _patches.append((owner, name, owner.__dict__.get(name, _MISSING)))
+    setattr(owner, name, value)
+
+
+_LOCKED_BACKEND_METHODS = (
+    "get_item",
+    "query",
+    "scan",
+    "put_item",
+    "delete_item",
+    "execute_statement",
+    "execute_transaction",
+    "batch_execute_statement",
+    "create_backup",
+    "describe_table",
+    "update_time_to_live",
+    "export_table",
+)
+_COUNTING_BACKEND_METHODS = (
+    "create_table",
+    "delete_table",
+    "update_table",
+    "restore_table_from_backup",
+    "restore_table_to_point_in_time",
+    "import_table",
+)
+
+
+def install() -> None:
+    """Patch moto in-process. Idempotent; safe to call before or after the server starts."""
+    global _installed
+    with _LOCK:
+        if _installed:
+            return
+        if getattr(Table.query, _MARKER, False):
+            # Already patched by another copy of this module (e.g. imported
+            # under a second name); patching twice would nest the wrappers.
+            log.warning("fast_dynamodb: moto already patched by another module copy")
+            return
+        if not moto.__version__.startswith("5.1."):
+            log.warning(
+                "fast_dynamodb was written against moto 5.1.18, found %s",
+                moto.__version__,
+            )
+
+        for name, replacement in (
+            ("query", _query),
+            ("all_items", _all_items),
+            ("put_item", _table_put_item),
+            ("delete_item", _table_delete_item),
+        ):
+            _ORIGINALS[f"Table.{name}"] = getattr(Table, name)
+            wrapped = functools.wraps(getattr(Table, name))(replacement)
+            setattr(wrapped, _MARKER, True)
+            _patch(Table, name, wrapped)
+
+        for name in _LOCKED_BACKEND_METHODS:
+            original = getattr(DynamoDBBackend, name)
+            _patch(DynamoDBBackend, name, _locked(f"DynamoDBBackend.{name}", original))
+        for name in _COUNTING_BACKEND_METHODS:
+            original = getattr(DynamoDBBackend, name)
+            _patch(
+                DynamoDBBackend,
+                name,
+                _locked_counting(f"DynamoDBBackend.{name}", original),
+            )
+        for name, replacement in (
+            ("update_item", _backend_update_item),
+            ("transact_write_items", _transact_write_items),
+        ):
+            _ORIGINALS[f"DynamoDBBackend.{name}"] = getattr(DynamoDBBackend, name)
+            wrapped = functools.wraps(getattr(DynamoDBBackend, name))(replacement)
+            setattr(wrapped, _MARKER, True)
+            _patch(DynamoDBBackend, name, wrapped)
+
+        handler = ddb_responses.DynamoHandler
+        _patch(handler, "call_action", _handler_call_action(handler.call_action))
+        _patch(table_module, "copy", _CopyModuleProxy())
+        _patch(Item, "__new__", staticmethod(_untracked_new))
+        _ORIGINALS["Item.size"] = Item.size
+        _ORIGINALS["DynamoType.size"] = DynamoType.size
+        _patch(Item, "size", _item_size)
+        _patch(DynamoType, "size", _dynamo_type_size)
+        Item.instances_tracked.clear()  # type: ignore[attr-defined]
+
+        _INDEXES.clear()
+        _installed = True
+
+
+def uninstall() -> None:
+    """Undo :func:`install` (used by benchmarks/tests to compare with stock moto)."""
+    global _installed
+    with _LOCK:
+        while _patches:
+            owner, name, previous = _patches.pop()
+            if previous is _MISSING:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, previous)
+        _ORIGINALS.clear()
+        _INDEXES.clear()
+        _installed = False
