@@ -3,6 +3,7 @@ use-case function in chalicelib/services. All logic lives in chalicelib/."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,7 +58,8 @@ def jwt_auth(auth_request: Any) -> AuthResponse:
     return AuthResponse(routes=["*"], principal_id=principal, context=context)
 
 
-api = Api(app, jwt_auth, get_store)
+# Read straight from the environment: route declarations happen at import, before any request.
+api = Api(app, jwt_auth, get_store, allowed_origin=os.environ.get("ALLOWED_ORIGINS", ""))
 ADMIN = {Role.ADMIN}
 OFFICERS = {Role.ADMIN, Role.OFFICER}
 MEMBER_EDITORS = {Role.ADMIN, Role.OFFICER, Role.STAFF, Role.DISPATCHER}

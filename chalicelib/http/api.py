@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable
 
-from chalice import Chalice, Response
+from chalice import Chalice, CORSConfig, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.domain.audit import Actor, AuditAction
@@ -151,13 +151,24 @@ def error_response(err: AppError) -> Response:
                     headers={"Content-Type": "application/json", **err.headers})
 
 
+def cors_for(allowed_origin: str) -> CORSConfig | None:
+    """On AWS the site (CloudFront) and the API are different origins: allow exactly the site.
+    Locally both are one origin and no CORS is sent at all (flaw 12: never `*` with credentials)."""
+    if not allowed_origin:
+        return None
+    return CORSConfig(allow_origin=allowed_origin.split(",")[0].strip(), allow_headers=["Authorization", "Content-Type"],
+                      expose_headers=["Retry-After", "X-Request-Id"], max_age=600)
+
+
 class Api:
     """Registers Chalice routes with their declared permissions."""
 
-    def __init__(self, app: Chalice, authorizer: Any, store_factory: Callable[[], Any]) -> None:
+    def __init__(self, app: Chalice, authorizer: Any, store_factory: Callable[[], Any],
+                 allowed_origin: str = "") -> None:
         self.app = app
         self.authorizer = authorizer
         self.store_factory = store_factory
+        self.cors = cors_for(allowed_origin)
 
     def route(self, path: str, method: str, *, roles: frozenset[Role] | set[Role] | None = None,
               public: bool = False, body: type[BaseModel] | None = None, query: tuple[QueryParam, ...] = (),
@@ -177,6 +188,8 @@ class Api:
 
             view.__name__ = fn.__name__
             kwargs: dict[str, Any] = {"methods": [method]}
+            if self.cors is not None:
+                kwargs["cors"] = self.cors
             if not public:
                 kwargs["authorizer"] = self.authorizer
             self.app.route(path, **kwargs)(view)

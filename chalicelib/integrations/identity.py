@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from chalicelib.config import get_settings
@@ -37,7 +38,9 @@ class Challenge:
 @functools.lru_cache(maxsize=1)
 def _client() -> Any:
     s = get_settings()
-    return boto3.client("cognito-idp", region_name=s.aws_region, endpoint_url=s.aws_endpoint_url)
+    # Sign-in is interactive: fail fast rather than retrying a broken call for seconds.
+    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10)
+    return boto3.client("cognito-idp", region_name=s.aws_region, endpoint_url=s.aws_endpoint_url, config=config)
 
 
 _CODES = {

@@ -6,12 +6,12 @@ Limits are counted in the table, so every Lambda instance shares them (flaw 12 o
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.domain.audit import Actor, AuditAction
-from chalicelib.errors import AppError, FieldProblem, bad_request, too_many, unauthorized
+from chalicelib.errors import AppError, FieldProblem, StaleVersion, bad_request, too_many, unauthorized
 from chalicelib.integrations import identity
 from chalicelib.integrations.identity import Challenge, IdentityError, Tokens
 from chalicelib.services.context import Caller, Ctx
@@ -93,36 +93,37 @@ def refresh(store: Store, refresh_token: str, client: Actor) -> dict[str, Any]:
 
 
 def logout(ctx: Ctx, refresh_token: str | None) -> None:
+    """Sign-out ends every session of the user (modules.md §1.3 "all at once").
+
+    The cut-off is stored first: access tokens are self-contained JWTs, so from this write on the
+    authorizer refuses every token issued up to this second, whatever the identity provider does next.
+    """
     user = ctx.store.users.get(ctx.caller.actor.id)
+    if user is not None:
+        cutoff = int(time.time()) + 1
+        for _ in range(3):  # a concurrent change to the user record: read again and retry
+            current = ctx.store.users.get(user.id) or user
+            updated = replace(current, tokens_valid_after=cutoff, updated_at=ctx.clock().isoformat())
+            batch = ctx.store.batch()
+            batch.user(updated, current.version)
+            batch.audit(ctx.audit_entry(AuditAction.UPDATE, "user", user.id,
+                                        {"tokens_valid_after": current.tokens_valid_after},
+                                        {"tokens_valid_after": cutoff}, activity="sign_out"))
+            try:
+                batch.commit()
+                break
+            except StaleVersion:
+                continue
     if refresh_token:
         try:
             identity.revoke(refresh_token)
         except IdentityError:
-            pass  # already revoked or not ours: the outcome the caller wants anyway
+            pass  # already revoked, not ours, or unsupported by the emulator: sign-out below covers it
     if user is not None:
-        # Sign-out ends every session of the user: refresh tokens at the IdP, access tokens below.
         try:
             identity.sign_out_everywhere(user.email)
         except IdentityError:
             pass
-    if user is not None:
-        # Access tokens are self-contained JWTs; refusing those issued before now ends this session.
-        updated = type(user)(**{**asdict(user), "tokens_valid_after": int(time.time()) + 1,
-                                "updated_at": ctx.clock().isoformat()})
-        batch = ctx.store.batch()
-        batch.user(updated, user.version)
-        batch.audit(ctx.audit_entry(AuditAction.UPDATE, "user", user.id,
-                                    {"tokens_valid_after": user.tokens_valid_after},
-                                    {"tokens_valid_after": updated.tokens_valid_after}, activity="sign_out"))
-        try:
-            batch.commit()
-        except Exception:  # noqa: BLE001 - a concurrent change to the user; retry once
-            fresh = ctx.store.users.get(user.id)
-            if fresh is not None:
-                again = ctx.store.batch()
-                again.user(type(fresh)(**{**asdict(fresh), "tokens_valid_after": updated.tokens_valid_after}),
-                           fresh.version)
-                again.commit()
 
 
 def forgot_password(store: Store, email: str, client: Actor) -> None:

@@ -120,3 +120,12 @@ def test_sensitive_values_are_redacted_except_for_admin() -> None:
 
 def test_unknown_groups_grant_nothing() -> None:
     assert parse_roles(["admin", "superuser", "ADMIN"]) == {Role.ADMIN}
+
+
+def test_cors_allows_exactly_the_site_origin_or_nothing() -> None:
+    from chalicelib.http.api import cors_for
+
+    assert cors_for("") is None
+    cors = cors_for("https://d123.cloudfront.net")
+    assert cors is not None and cors.allow_origin == "https://d123.cloudfront.net"
+    assert "Retry-After" in cors.get_access_control_headers()["Access-Control-Expose-Headers"]

@@ -1,0 +1,117 @@
+"""Browser-test fixtures: one Debian Chromium per session, a fresh context per test.
+
+The `live_runtime` fixture (base_url, logins, member_login, member_record,
+other_member_number) is provided by tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
+
+CHROMIUM = os.environ.get("UNIONCORE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        # `make test` installs Debian's chromium; never let the browser suite pass by skipping.
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make chromium` (apt-get install chromium)")
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """Factory for extra isolated contexts (closed after the test)."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: Any) -> BrowserContext:
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        options.setdefault("locale", "en-US")
+        ctx = browser.new_context(**options)
+        contexts.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., BrowserContext]) -> Page:
+    """Desktop-sized page in a fresh context (own sessionStorage, caches, service workers)."""
+    return new_context().new_page()
+
+
+@pytest.fixture
+def phone_page(new_context: Callable[..., BrowserContext]) -> Page:
+    """Phone-sized page (390x844, touch) in a fresh context."""
+    return new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True).new_page()
+
+
+@pytest.fixture
+def base_url(live_runtime: Any) -> str:
+    return str(live_runtime.base_url).rstrip("/")
+
+
+@pytest.fixture
+def login(base_url: str) -> Callable[[Page, str, str], None]:
+    """login(page, email, password): sign in through the UI, wait for the app."""
+
+    def do_login(page: Page, email: str, password: str) -> None:
+        page.goto(f"{base_url}/#/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_test_id("logout-button")).to_be_attached()
+        expect(page.get_by_test_id("login-form")).to_have_count(0)
+
+    return do_login
+
+
+@pytest.fixture
+def api_token(base_url: str) -> Callable[[Page, str, str], str]:
+    """api_token(page, email, password): access token from POST /api/auth/login (no UI)."""
+
+    def get_token(page: Page, email: str, password: str) -> str:
+        response = page.request.post(f"{base_url}/api/auth/login", data={"email": email, "password": password})
+        assert response.ok, response.text()
+        return str(response.json()["access_token"])
+
+    return get_token
+
+
+def digits(text: str) -> str:
+    """Only the digits of a phone number as displayed ("(503) 555-0142" -> "5035550142")."""
+    return re.sub(r"\D", "", text or "")
+
+
+@pytest.fixture
+def only_digits() -> Callable[[str], str]:
+    return digits
