@@ -16,7 +16,9 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.domain.audit import Actor, AuditAction
 from chalicelib.domain.roles import ALL_ROLES, Role
 from chalicelib.errors import AppError, FieldProblem, bad_request
-from chalicelib.observability import logger
+from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib.observability import annotate, logger, metrics
 from chalicelib.services.context import Caller, Ctx
 
 MAX_BODY_BYTES = 256 * 1024
@@ -156,7 +158,8 @@ def cors_for(allowed_origin: str) -> CORSConfig | None:
     Locally both are one origin and no CORS is sent at all (flaw 12: never `*` with credentials)."""
     if not allowed_origin:
         return None
-    return CORSConfig(allow_origin=allowed_origin.split(",")[0].strip(), allow_headers=["Authorization", "Content-Type"],
+    return CORSConfig(allow_origin=allowed_origin.split(",")[0].strip(),
+                      allow_headers=["Authorization", "Content-Type"],
                       expose_headers=["Retry-After", "X-Request-Id"], max_age=600)
 
 
@@ -234,9 +237,22 @@ class Api:
             response = error_response(AppError(500, "INTERNAL", "Something went wrong; it has been logged."))
         response.headers["X-Request-Id"] = request_id
         response.headers["Cache-Control"] = "no-store"
-        logger.info("request", extra={"route": f"{ep.method} {ep.path}", "status": response.status_code,
+        route = f"{ep.method} {ep.path}"
+        logger.info("request", extra={"route": route, "status": response.status_code,
                                       "ms": round((time.perf_counter() - started) * 1000, 1)})
+        self._measure(route, response.status_code)
         return response
+
+    @staticmethod
+    def _measure(route: str, status: int) -> None:
+        annotate(route, status)
+        if status >= 500:
+            metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
+        elif status in (401, 403, 429):
+            metrics.add_metric(name="RefusedRequests", unit=MetricUnit.Count, value=1)
+        else:
+            return
+        metrics.flush_metrics()  # EMF line to stdout: CloudWatch turns it into a metric
 
     @staticmethod
     def _refused(ctx: Ctx, ep: Endpoint, params: dict[str, str]) -> None:

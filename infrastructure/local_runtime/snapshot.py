@@ -343,9 +343,40 @@ def _restore_user(pool: CognitoIdpUserPool, saved: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------
 def save_snapshot(data_dir: Path, account_id: str = DEFAULT_ACCOUNT_ID, region: str = DEFAULT_REGION) -> dict[str, Any]:
     """Write the current moto state to ``data_dir/moto-snapshot.json`` atomically."""
+    with _SAVE_LOCK:
+        return _write_snapshot(data_dir, account_id, region)
+
+
+def save_snapshot_in_background(data_dir: Path, account_id: str = DEFAULT_ACCOUNT_ID,
+                                region: str = DEFAULT_REGION) -> bool:
+    """Copy-on-write snapshot (as Redis' BGSAVE): fork while holding the DynamoDB lock — a consistent
+    cut that costs only the fork — and let the child serialize and write while the parent keeps
+    serving. Capturing ~50k items in-process held every request for a second or more.
+
+    Returns False where fork is unavailable; the caller then saves in-process.
+    """
+    if not hasattr(os, "fork"):
+        return False
+    with _SAVE_LOCK:
+        with fast_dynamodb.lock():
+            pid = os.fork()
+            if pid == 0:  # child: the only thread; it already holds the (re-entrant) DynamoDB lock
+                code = 1
+                try:
+                    _write_snapshot(data_dir, account_id, region)
+                    code = 0
+                finally:
+                    os._exit(code)
+        _, status = os.waitpid(pid, 0)  # the parent waits here, outside the DynamoDB lock
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("background snapshot failed")
+    return True
+
+
+def _write_snapshot(data_dir: Path, account_id: str, region: str) -> dict[str, Any]:
     started = time.perf_counter()
     data_dir = Path(data_dir)
-    with _SAVE_LOCK, _gc_paused():
+    with _gc_paused():
         state = {
             "format": FORMAT,
             "version": VERSION,
@@ -475,7 +506,8 @@ def start_periodic_snapshots(
         current = _fingerprint(account_id, region)
         if current is not None and current == last_saved["fingerprint"]:
             return
-        save_snapshot(data_dir, account_id, region)
+        if not save_snapshot_in_background(data_dir, account_id, region):
+            save_snapshot(data_dir, account_id, region)
         last_saved["fingerprint"] = current
 
     def run() -> None:
