@@ -14,6 +14,8 @@ from typing import Any
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 
+from infrastructure.local_runtime.fast_server import set_nodelay
+
 API_PREFIX = "/api"
 
 
@@ -60,6 +62,10 @@ def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "UnionCoreLocal"
+
+        def setup(self) -> None:
+            super().setup()
+            set_nodelay(self.connection)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
             if os.environ.get("UNIONCORE_ACCESS_LOG"):

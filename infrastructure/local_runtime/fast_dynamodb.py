@@ -121,7 +121,7 @@ _INDEXES: weakref.WeakKeyDictionary[Table, _TableIndexes] = weakref.WeakKeyDicti
 # partition's items in key order with their native sort keys, valid while the counter is unchanged.
 PartitionKey = tuple[str | None, Any]
 _VERSIONS: weakref.WeakKeyDictionary[Table, dict[PartitionKey, int]] = weakref.WeakKeyDictionary()
-_SORTED: weakref.WeakKeyDictionary[Table, dict[PartitionKey, tuple[int, list[Item], list[Any], bool]]] = (
+_SORTED: weakref.WeakKeyDictionary[Table, dict[PartitionKey, tuple[int, list[Item], list[Any], bool, list[Any]]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -339,14 +339,21 @@ def _key_order(table: Table, index_name: str | None) -> tuple[list[str], str | N
         index = next(i for i in table.all_indexes() if i.name == index_name)
         hash_attr = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
         ranges = [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
-        range_attr = ranges[0] if ranges else None
+        # moto's rule (Table.query): without a range key of its own, a GSI sorts by the table's
+        # range key, and failing that by the table's hash key.
+        if ranges:
+            range_attr: str | None = ranges[0]
+        elif isinstance(index, GlobalSecondaryIndex) and table.range_key_attr:
+            range_attr = table.range_key_attr
+        else:
+            range_attr = table.hash_key_attr
         order = [a for a in (hash_attr, range_attr, table.hash_key_attr, table.range_key_attr) if a]
         return order, range_attr
     return [a for a in (table.hash_key_attr, table.range_key_attr) if a], table.range_key_attr
 
 
 def _sorted_partition(table: Table, index_name: str | None, hash_key: DynamoType,
-                      items: Callable[[], list[Item]]) -> tuple[list[Item], list[Any], bool]:
+                      items: Callable[[], list[Item]]) -> tuple[list[Item], list[Any], bool, list[Any]]:
     """The partition in key order with its condition-key values, cached until the partition changes.
 
     moto sorts a partition by DynamoType.__lt__ and sizes every item on each Query: ~200 ms for the
@@ -359,19 +366,21 @@ def _sorted_partition(table: Table, index_name: str | None, hash_key: DynamoType
         cache = _SORTED[table] = {}
     hit = cache.get(partition)
     if hit is not None and hit[0] == version:
-        return hit[1], hit[2], hit[3]
+        return hit[1], hit[2], hit[3], hit[4]
     order, range_attr = _key_order(table, index_name)
     ordered = items()
     bisectable = True
     try:
-        ordered.sort(key=lambda i: tuple(_native(i.attrs.get(a)) for a in order))
+        keyed = sorted(((tuple(_native(i.attrs.get(a)) for a in order), i) for i in ordered), key=lambda p: p[0])
+        ordered = [i for _, i in keyed]
+        full = [k for k, _ in keyed]
         values = [_native(i.attrs.get(range_attr)) if range_attr else None for i in ordered]
         kinds = {i.attrs[range_attr].type for i in ordered if range_attr and i.attrs.get(range_attr) is not None}
         bisectable = bool(range_attr) and len(kinds) <= 1 and len(values) == len(ordered)
     except TypeError:
-        values, bisectable = [], False  # mixed key types: leave ordering and narrowing to moto
-    cache[partition] = (version, ordered, values, bisectable)
-    return ordered, values, bisectable
+        values, full, bisectable = [], [], False  # mixed key types: leave ordering and narrowing to moto
+    cache[partition] = (version, ordered, values, bisectable, full)
+    return ordered, values, bisectable, full
 
 
 def _bounds(values: list[Any], comparison: str, objs: list[DynamoType]) -> tuple[int, int] | None:
@@ -399,7 +408,7 @@ def _bounds(values: list[Any], comparison: str, objs: list[DynamoType]) -> tuple
 
 def _query_candidates(table: Table, hash_key: DynamoType, index_name: str | None,
                       range_comparison: str | None = None, range_objs: list[DynamoType] | None = None,
-                      forward: bool = True) -> list[Item] | None:
+                      forward: bool = True, limit: Any = None, start_key: Any = None) -> list[Item] | None:
     """Superset of the items moto's query would keep; None = let moto do it all.
 
     With a key condition on the sort key, only the matching run is handed over, plus one item just
@@ -425,16 +434,22 @@ def _query_candidates(table: Table, hash_key: DynamoType, index_name: str | None
         if bucket is None:
             return None
         source = lambda: list(bucket.get(hash_key, {}).values())  # noqa: E731
-    ordered, values, bisectable = _sorted_partition(table, index_name, hash_key, source)
-    if not (range_comparison and bisectable and range_objs):
-        return list(ordered)
-    bounds = _bounds(values, range_comparison, range_objs)
-    if bounds is None:
-        return list(ordered)
-    lo, hi = bounds
-    if forward:
-        return ordered[lo:hi + 1]
-    return ordered[max(lo - 1, 0):hi] if lo > 0 else ordered[lo:hi]
+    ordered, values, bisectable, full = _sorted_partition(table, index_name, hash_key, source)
+    lo, hi = 0, len(ordered)
+    exact = not range_comparison  # does every item in [lo, hi) satisfy the key condition?
+    if range_comparison and bisectable and range_objs:
+        bounds = _bounds(values, range_comparison, range_objs)
+        if bounds is not None:
+            lo, hi = bounds
+            exact = True
+    if not forward:
+        return ordered[max(lo - 1, 0):hi] if lo > 0 else ordered[lo:hi]
+    # A first page with Limit: every item in [lo, hi) satisfies the key condition, so moto stops at
+    # the item after the Limit-th one (the neighbour it inspects before returning LastEvaluatedKey).
+    # Later pages (ExclusiveStartKey) get the whole run and moto skips to the start key itself.
+    if exact and start_key is None and isinstance(limit, int) and limit > 0:
+        hi = min(hi, lo + limit)
+    return ordered[lo:hi + 1]
 
 
 def _query(
@@ -467,7 +482,7 @@ def _query(
     )
     with _LOCK:
         candidates = _query_candidates(self, hash_key, index_name, range_comparison, range_objs,
-                                       scan_index_forward is not False)
+                                       scan_index_forward is not False, limit, exclusive_start_key)
         if candidates is None:
             return original(*args, **filter_kwargs)
         previous = getattr(_TLS, "candidates", None)

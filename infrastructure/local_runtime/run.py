@@ -66,10 +66,11 @@ class Runtime:
         os.environ.update(fake_aws_env())
         from moto.server import ThreadedMotoServer
 
-        from infrastructure.local_runtime import fast_dynamodb, snapshot
+        from infrastructure.local_runtime import fast_dynamodb, fast_server, snapshot
         from infrastructure.provision import provision
 
         fast_dynamodb.install()
+        fast_server.install()
         quiet_moto_logs()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self.moto.start()

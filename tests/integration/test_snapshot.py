@@ -445,3 +445,20 @@ def test_periodic_snapshots_only_when_something_changed(aws: SimpleNamespace, tm
     aws.ddb.put_item(TableName=table, Item={"PK": {"S": "b"}, "SK": {"S": "2"}})
     time.sleep(0.3)
     assert target.stat().st_mtime_ns == mtime, "stopped: no more snapshots"
+
+
+def test_background_save_writes_the_same_state_as_an_in_process_save(aws: SimpleNamespace, tmp_path: Path) -> None:
+    """GIVEN items in a table WHEN saved by the forked (copy-on-write) path and in-process
+    THEN both files hold the same items, and the parent never served under a held lock afterwards."""
+    table = f"snap-bg-{uuid.uuid4().hex[:8]}"
+    create_table(aws.ddb, table)
+    for i in range(50):
+        aws.ddb.put_item(TableName=table, Item={"PK": {"S": f"p{i % 5}"}, "SK": {"S": f"{i:03d}"},
+                                                "amount": {"N": "45880.41"}})
+    forked, inline = tmp_path / "forked", tmp_path / "inline"
+    assert snapshot.save_snapshot_in_background(forked, account_id=ACCOUNT, region=REGION) is True
+    snapshot.save_snapshot(inline, account_id=ACCOUNT, region=REGION)
+    a = json.loads((forked / snapshot.SNAPSHOT_FILE).read_bytes())["dynamodb"][table]["items"]
+    b = json.loads((inline / snapshot.SNAPSHOT_FILE).read_bytes())["dynamodb"][table]["items"]
+    assert a == b and len(a) == 50
+    aws.ddb.put_item(TableName=table, Item={"PK": {"S": "after"}, "SK": {"S": "1"}})  # lock was released
