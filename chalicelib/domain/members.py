@@ -204,6 +204,7 @@ def public_view(member: Member, roles: frozenset[Role], own_record: bool) -> dic
 
 # -- Status transitions (§2.2) -------------------------------------------------------------------
 
+
 class StatusAction(StrEnum):
     WITHDRAW = "withdraw"  # active -> inactive
     DROP_NONPAYMENT = "drop_for_nonpayment"  # active -> inactive (officer)
