@@ -14,7 +14,7 @@ from chalicelib.domain.roles import Role
 
 class EmploymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    employer_id: str = Field(min_length=1, max_length=40)
+    employer_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     worksite_id: str | None = None
     start_date: date
     end_date: date | None = None

@@ -4,6 +4,7 @@ its body model and its query parameters, so the permission matrix and OpenAPI co
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -125,6 +126,16 @@ def _parse_query(ep: Endpoint, raw: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _check_path(params: dict[str, str]) -> None:
+    """Ids are opaque ULIDs/UUIDs: anything else never reaches the table (DynamoDB caps key sizes)."""
+    bad = [FieldProblem(name, "not a valid id") for name, value in params.items() if not _ID.match(value or "")]
+    if bad:
+        raise bad_request("The address names no valid record.", *bad)
+
+
 def _parse_body(ep: Endpoint, raw: bytes | None) -> Any:
     if ep.body is None:
         return None
@@ -219,6 +230,7 @@ class Api:
                 if ep.own_param and caller.roles <= {Role.MEMBER} and params.get(ep.own_param) != caller.member_id:
                     self._refused(ctx, ep, params)
                     raise AppError(403, "FORBIDDEN", "You can only reach your own record.")
+            _check_path(params)
             query = _parse_query(ep, dict(req.query_params or {}))
             raw = req.raw_body
             body = _parse_body(ep, raw.encode() if isinstance(raw, str) else raw)

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from chalicelib.config import get_settings
 
@@ -63,6 +63,9 @@ def _call(fn: Any, **kwargs: Any) -> Any:
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         raise IdentityError(_CODES.get(code, "other"), exc.response.get("Error", {}).get("Message", "")) from exc
+    except ParamValidationError as exc:
+        # botocore refuses out-of-range values before sending (e.g. a too-short session): bad input.
+        raise IdentityError("invalid_parameter", str(exc)) from exc
 
 
 def _tokens(result: dict[str, Any]) -> Tokens:

@@ -78,6 +78,9 @@ def answer_challenge(store: Store, email: str, session: str, new_password: str, 
     try:
         return _token_body(identity.answer_new_password(email.strip().lower(), session, new_password))
     except IdentityError as exc:
+        if exc.kind == "invalid_parameter":
+            raise bad_request("The sign-in session is not valid.",
+                              FieldProblem("session", "not a session this service issued")) from exc
         if exc.kind == "invalid_password":
             raise bad_request("The new password does not meet the policy.",
                               FieldProblem("new_password", exc.args[0] if exc.args else "too weak")) from exc

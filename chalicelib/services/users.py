@@ -22,7 +22,7 @@ class UserInvite(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
     roles: list[Role] = Field(min_length=1)
-    member_id: str | None = None
+    member_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     display_name: str | None = Field(default=None, max_length=100)
 
 
@@ -63,6 +63,9 @@ def invite(ctx: Ctx, data: UserInvite, password: str | None = None, permanent: b
         if exc.kind == "exists":
             raise conflict("USER_EXISTS", "A user with this e-mail exists.",
                            FieldProblem("email", "already in use")) from exc
+        if exc.kind in ("invalid_parameter", "invalid_password"):
+            raise bad_request("The identity provider refused these details.",
+                              FieldProblem("email", exc.args[0][:200] if exc.args else "not accepted")) from exc
         raise
     now = ctx.clock().isoformat()
     user = User(id=sub, email=email, roles=[r.value for r in roles], member_id=data.member_id,

@@ -19,7 +19,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.exclude(path="/auth/logout").parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_produces_a_server_error(case, live_runtime, token_for) -> None:  # type: ignore[no-untyped-def]
     headers = {"Authorization": f"Bearer {token_for('admin')}"}
     response = case.call(base_url=live_runtime.api, headers=headers, timeout=30)
