@@ -30,7 +30,6 @@ from chalicelib.domain.members import (
     summary_of,
 )
 from chalicelib.domain.roles import Role
-from chalicelib.errors import AppError, FieldProblem, bad_request, forbidden
 from chalicelib.http.api import CURSOR, EVERYONE, LIMIT, MEMBER_READERS, STAFF, Api, QueryParam, Req
 from chalicelib.http.authorizer import Denied, authorize
 from chalicelib.http.openapi import openapi_document
@@ -313,7 +312,7 @@ def employers_list(req: Req) -> dict[str, Any]:
 @api.route("/employers", "POST", roles=STAFF, body=OrganizationCreate, status=201, summary="Create an employer")
 def employers_create(req: Req) -> dict[str, Any]:
     org = employer_service.create(_require(req), req.body)
-    return employer_service._org_json(org)
+    return employer_service.org_json(org)
 
 
 @api.route("/employers/{org_id}", "GET", roles=ORG_READERS, summary="An employer with contracts, contacts, worksites")
@@ -323,12 +322,7 @@ def employers_get(req: Req, org_id: str) -> dict[str, Any]:
 
 @api.route("/employers/{org_id}", "PATCH", roles=STAFF, body=OrganizationUpdate, summary="Update an employer")
 def employers_update(req: Req, org_id: str) -> dict[str, Any]:
-    return employer_service._org_json(employer_service.update(_require(req), org_id, req.body))
-
-
-class Versioned(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    version: int = Field(ge=1)
+    return employer_service.org_json(employer_service.update(_require(req), org_id, req.body))
 
 
 class ContractBody(ContractCreate):
@@ -428,5 +422,3 @@ def users_disable(req: Req, user_id: str) -> dict[str, Any]:
 def users_enable(req: Req, user_id: str) -> dict[str, Any]:
     return user_service.user_json(user_service.set_enabled(_require(req), user_id, True))
 
-
-_unused = (AppError, FieldProblem, bad_request, forbidden, Versioned)

@@ -123,6 +123,19 @@ def load_template(path: Path | str = TEMPLATE_PATH) -> dict[str, Any]:
     return loaded
 
 
+def table_key_schema(path: Path | str = TEMPLATE_PATH) -> dict[str, Any]:
+    """create_table arguments for the product table's keys and indexes, read from the template, so
+    test and benchmark tables have the real table's shape by construction."""
+    resources = load_template(path)["Resources"]
+    props = next(r["Properties"] for r in resources.values() if r.get("Type") == "AWS::DynamoDB::Table")
+    return {
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "GlobalSecondaryIndexes": props.get("GlobalSecondaryIndexes", []),
+    }
+
+
 # --------------------------------------------------------------------------- result
 
 

@@ -277,4 +277,3 @@ class Api:
 STAFF = frozenset({Role.ADMIN, Role.OFFICER, Role.DISPATCHER, Role.STAFF})
 MEMBER_READERS = STAFF | {Role.ORGANIZER}
 EVERYONE = ALL_ROLES
-_ = Role

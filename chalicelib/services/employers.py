@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
+from datetime import date
 from typing import Any
 
 from chalicelib.domain.audit import AuditAction
@@ -29,7 +30,7 @@ def _iso(ctx: Ctx) -> str:
     return ctx.clock().isoformat()
 
 
-def _org_json(org: Organization) -> dict[str, Any]:
+def org_json(org: Organization) -> dict[str, Any]:
     return asdict(org)
 
 
@@ -49,7 +50,7 @@ def create(ctx: Ctx, data: OrganizationCreate) -> Organization:
     if org.code:
         batch.claim(keys.org_code_key(org.code), org.id)
     batch.organization(org, None)
-    batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, org.id, {}, _org_json(org)))
+    batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, org.id, {}, org_json(org)))
     try:
         batch.commit()
     except DuplicateKey as exc:
@@ -69,7 +70,7 @@ def get(ctx: Ctx, org_id: str) -> dict[str, Any]:
     org = _existing(ctx, org_id)
     ctx.store.audit_log.append(ctx.audit_entry(AuditAction.READ, ENTITY, org.id))
     pk = keys.org_pk(org.id)
-    out = _org_json(org)
+    out = org_json(org)
 
     def rows(kind: str) -> list[dict[str, Any]]:
         return [{"id": c.id, "version": c.version, **c.data} for c in ctx.store.children.list(pk, kind)]
@@ -99,10 +100,10 @@ def _commit_org_change(ctx: Ctx, before: Organization, after: Organization, expe
     """Every change to an organization or its children bumps the organization's version, which
     serializes concurrent edits of rules that span children (one primary contact, no overlaps)."""
     if expected != before.version:
-        raise conflict("CONCURRENT_UPDATE", "This record was changed by someone else.", current=_org_json(before))
+        raise conflict("CONCURRENT_UPDATE", "This record was changed by someone else.", current=org_json(before))
     batch = ctx.store.batch()
     batch.organization(after, before.version)
-    batch.audit(ctx.audit_entry(AuditAction.UPDATE, ENTITY, after.id, _org_json(before), _org_json(after)))
+    batch.audit(ctx.audit_entry(AuditAction.UPDATE, ENTITY, after.id, org_json(before), org_json(after)))
     for child, child_version, old in children or []:
         batch.child(child, child_version)
         action = AuditAction.CREATE if child_version is None else AuditAction.UPDATE
@@ -112,7 +113,7 @@ def _commit_org_change(ctx: Ctx, before: Organization, after: Organization, expe
     except StaleVersion as exc:
         latest = ctx.store.organizations.get(before.id)
         raise conflict("CONCURRENT_UPDATE", "This record was changed by someone else.",
-                       current=_org_json(latest) if latest else None) from exc
+                       current=org_json(latest) if latest else None) from exc
     return replace(after, version=before.version + 1)
 
 
@@ -130,8 +131,6 @@ def add_contract(ctx: Ctx, org_id: str, data: ContractCreate, version: int) -> d
         d = existing.data
         if d["contract_code"] != data.contract_code.value:
             continue
-        from datetime import date
-
         end = date.fromisoformat(d["expiration_date"]) if d.get("expiration_date") else None
         if ranges_overlap(date.fromisoformat(d["effective_date"]), end, data.effective_date, data.expiration_date):
             raise conflict("CONTRACT_OVERLAP", "This contract's dates overlap another of the same code.",

@@ -11,7 +11,6 @@ from chalicelib.domain.members import (
     ContactUpdate,
     Member,
     MemberCreate,
-    MemberStatus,
     MemberUpdate,
     StatusAction,
     TransitionRefused,
@@ -197,5 +196,5 @@ def restore(ctx: Ctx, member_id: str, version: int) -> Member:
     return _save(ctx, before, after, version)
 
 
-__all__ = ["MemberStatus", "create", "get", "search", "update", "update_own_contact", "change_status",
+__all__ = ["create", "get", "search", "update", "update_own_contact", "change_status",
            "soft_delete", "restore", "view", "ensure_can_read"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from typing import Any, TypeVar, cast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -406,22 +406,3 @@ class DynamoStore:
 
     def ping(self) -> None:
         MemberItem.describe_table()
-
-
-def commit_in_chunks(store_batch: Callable[[], Any], ops: Iterable[Callable[[Any], None]], per_batch: int) -> int:
-    """Bulk loads (seed, import): many small transactions, each still atomic with its audit entries."""
-    count = 0
-    batch = store_batch()
-    pending = 0
-    for op in ops:
-        op(batch)
-        pending += 1
-        count += 1
-        if pending >= per_batch:
-            batch.commit()
-            batch = store_batch()
-            pending = 0
-    if pending:
-        batch.commit()
-    return count
-

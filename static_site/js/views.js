@@ -53,6 +53,21 @@ function requireFields(values, names) {
 }
 
 /** Shared helpers mixed into every component (no getters here: spread-safe). */
+// Fills a tab's list state ({ items, loading, loaded, error }) from a GET answering { items }.
+async function loadInto(state, path) {
+  state.loading = true;
+  state.error = "";
+  try {
+    const res = await api.get(path);
+    state.items = res.items || [];
+    state.loaded = true;
+  } catch (err) {
+    state.error = err.message;
+  } finally {
+    state.loading = false;
+  }
+}
+
 function base() {
   return {
     errors: {},
@@ -589,18 +604,8 @@ function memberDetailView() {
     },
 
     // ---- employment
-    async loadEmployment() {
-      this.employment.loading = true;
-      this.employment.error = "";
-      try {
-        const res = await api.get(`/members/${encodeURIComponent(this.id)}/employment`);
-        this.employment.items = res.items || [];
-        this.employment.loaded = true;
-      } catch (err) {
-        this.employment.error = err.message;
-      } finally {
-        this.employment.loading = false;
-      }
+    loadEmployment() {
+      return loadInto(this.employment, `/members/${encodeURIComponent(this.id)}/employment`);
     },
     async loadEmployerOptions() {
       if (this.employersLoaded) return;
@@ -641,18 +646,8 @@ function memberDetailView() {
     },
 
     // ---- notes
-    async loadNotes() {
-      this.notes.loading = true;
-      this.notes.error = "";
-      try {
-        const res = await api.get(`/members/${encodeURIComponent(this.id)}/notes`);
-        this.notes.items = res.items || [];
-        this.notes.loaded = true;
-      } catch (err) {
-        this.notes.error = err.message;
-      } finally {
-        this.notes.loading = false;
-      }
+    loadNotes() {
+      return loadInto(this.notes, `/members/${encodeURIComponent(this.id)}/notes`);
     },
     async addNote() {
       this.noteErrors = requireFields(this.newNote, ["text"]);
@@ -1202,17 +1197,8 @@ function profileView() {
         this.loading = false;
       }
     },
-    async loadEmployment() {
-      this.employment.loading = true;
-      try {
-        const res = await api.get(`/members/${encodeURIComponent(this.record.id)}/employment`);
-        this.employment.items = res.items || [];
-        this.employment.loaded = true;
-      } catch (err) {
-        this.employment.error = err.message;
-      } finally {
-        this.employment.loading = false;
-      }
+    loadEmployment() {
+      return loadInto(this.employment, `/members/${encodeURIComponent(this.record.id)}/employment`);
     },
     displayFields(group) {
       return MEMBER_FIELDS.filter((f) => f.group === group && (!f.restricted || (this.record && f.name in this.record)));

@@ -94,27 +94,11 @@ def run_mode(mode: str) -> dict[str, float]:
         aws_access_key_id="bench",
         aws_secret_access_key="bench",
     )
-    key_attrs = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"]
-    client.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in key_attrs],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": f"GSI{n}",
-                "KeySchema": [
-                    {"AttributeName": f"GSI{n}PK", "KeyType": "HASH"},
-                    {"AttributeName": f"GSI{n}SK", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for n in (1, 2, 3)
-        ],
-    )
+    sys.path.insert(0, str(REPO_ROOT))
+    from infrastructure.provision import table_key_schema
+
+    # The product table's shape, read from infrastructure/resources.yaml.
+    client.create_table(TableName=TABLE, **table_key_schema())
     started = time.perf_counter()
     _populate()
     populate_s = time.perf_counter() - started

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from moto.server import ThreadedMotoServer
 
-from runtime_fixture import free_port
+from infrastructure.local_runtime.run import free_port
 
 
 @pytest.fixture(scope="session")

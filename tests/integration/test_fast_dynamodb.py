@@ -40,6 +40,7 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from infrastructure.local_runtime import fast_dynamodb  # noqa: E402
+from infrastructure.provision import table_key_schema  # noqa: E402
 
 REGION = "us-west-2"
 ACCOUNT = "123456789012"
@@ -85,26 +86,11 @@ def ddb(endpoint: str) -> Any:
 
 
 def create_product_table(ddb: Any, prefix: str, exact_name: str | None = None) -> str:
+    """A table shaped like the product's (keys and GSIs read from infrastructure/resources.yaml)."""
     name = exact_name or f"{prefix}-{uuid.uuid4().hex[:8]}"
     ddb.create_table(
         TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "PK", "KeyType": "HASH"},
-            {"AttributeName": "SK", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in KEY_ATTRS],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": g,
-                "KeySchema": [
-                    {"AttributeName": f"{g}PK", "KeyType": "HASH"},
-                    {"AttributeName": f"{g}SK", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-            for g in GSIS
-        ],
+        **table_key_schema(),
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
     return name
