@@ -68,6 +68,26 @@ async function loadInto(state, path) {
   }
 }
 
+// A list view's search: the first page into view.s, the count announced to screen readers.
+async function runSearch(view, path, noun, labels) {
+  view.clearErrors();
+  view.loading = true;
+  try {
+    const res = await api.get(path, view.query());
+    view.s.items = res.items || [];
+    view.s.next_cursor = res.next_cursor || null;
+    view.s.searched = true;
+    const n = view.s.items.length;
+    say(`${n}${view.s.next_cursor ? "+" : ""} ${noun}${n === 1 ? "" : "s"} found.`);
+  } catch (err) {
+    view.s.items = [];
+    view.s.next_cursor = null;
+    view.showError(err, labels);
+  } finally {
+    view.loading = false;
+  }
+}
+
 function base() {
   return {
     errors: {},
@@ -431,22 +451,8 @@ function membersView() {
         cursor,
       };
     },
-    async search() {
-      this.clearErrors();
-      this.loading = true;
-      try {
-        const res = await api.get("/members", this.query());
-        this.s.items = res.items || [];
-        this.s.next_cursor = res.next_cursor || null;
-        this.s.searched = true;
-        say(`${this.s.items.length}${this.s.next_cursor ? "+" : ""} member${this.s.items.length === 1 ? "" : "s"} found.`);
-      } catch (err) {
-        this.s.items = [];
-        this.s.next_cursor = null;
-        this.showError(err, { q: "Search", include_deleted: "Include deleted" });
-      } finally {
-        this.loading = false;
-      }
+    search() {
+      return runSearch(this, "/members", "member", { q: "Search", include_deleted: "Include deleted" });
     },
     async loadMore() {
       if (!this.s.next_cursor || this.loading) return;
@@ -795,21 +801,8 @@ function employersView() {
     query(cursor) {
       return { q: this.s.q.trim(), contract_code: this.s.contract_code, limit: PAGE_SIZE, cursor };
     },
-    async search() {
-      this.clearErrors();
-      this.loading = true;
-      try {
-        const res = await api.get("/employers", this.query());
-        this.s.items = res.items || [];
-        this.s.next_cursor = res.next_cursor || null;
-        this.s.searched = true;
-        say(`${this.s.items.length}${this.s.next_cursor ? "+" : ""} employer${this.s.items.length === 1 ? "" : "s"} found.`);
-      } catch (err) {
-        this.s.items = [];
-        this.showError(err, { q: "Search", contract_code: "Contract" });
-      } finally {
-        this.loading = false;
-      }
+    search() {
+      return runSearch(this, "/employers", "employer", { q: "Search", contract_code: "Contract" });
     },
     async loadMore() {
       if (!this.s.next_cursor || this.loading) return;
