@@ -4,6 +4,7 @@ use-case function in chalicelib/services. All logic lives in chalicelib/."""
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +28,6 @@ from chalicelib.domain.members import (
     MemberStatus,
     MemberUpdate,
     StatusAction,
-    summary_of,
 )
 from chalicelib.domain.roles import Role
 from chalicelib.http.api import CURSOR, EVERYONE, LIMIT, MEMBER_READERS, STAFF, Api, QueryParam, Req
@@ -40,7 +40,6 @@ from chalicelib.services import employers as employer_service
 from chalicelib.services import member_records
 from chalicelib.services import members as member_service
 from chalicelib.services import users as user_service
-from chalicelib.store.ports import Organization
 from chalicelib.wiring import get_store
 
 app = Chalice(app_name="unioncore")
@@ -201,7 +200,7 @@ def members_list(req: Req) -> dict[str, Any]:
     include_deleted = bool(q.get("include_deleted")) and ctx.caller.has_any(Role.ADMIN, Role.OFFICER, Role.STAFF)
     page = member_service.search(ctx, q.get("q"), q.get("status"), q.get("classification"), q.get("card_type"),
                                  include_deleted, q.get("limit", 50), q.get("cursor"))
-    return {"items": [summary_of(m).model_dump(mode="json") for m in page.items], "next_cursor": page.next_cursor}
+    return {"items": [m.model_dump(mode="json") for m in page.items], "next_cursor": page.next_cursor}
 
 
 @api.route("/members", "POST", roles=MEMBER_CREATORS, body=MemberCreate, status=201, summary="Create a member")
@@ -288,11 +287,6 @@ def notes_add(req: Req, member_id: str) -> dict[str, Any]:
 
 # -- employers ------------------------------------------------------------------------------------
 
-def _org_summary(o: Organization) -> dict[str, Any]:
-    return {"id": o.id, "name": o.name, "code": o.code, "city": o.city, "phone": o.phone,
-            "contract_codes": o.contract_codes, "status": o.status}
-
-
 EMPLOYER_FILTERS = (
     QueryParam("q", description="name prefix or employer code"),
     QueryParam("contract_code", enum=tuple(c.value for c in ContractCode)),
@@ -306,7 +300,7 @@ def employers_list(req: Req) -> dict[str, Any]:
     q = req.query
     page = employer_service.search(_require(req), q.get("q"), q.get("contract_code"), q.get("limit", 50),
                                    q.get("cursor"))
-    return {"items": [_org_summary(o) for o in page.items], "next_cursor": page.next_cursor}
+    return {"items": [asdict(o) for o in page.items], "next_cursor": page.next_cursor}
 
 
 @api.route("/employers", "POST", roles=STAFF, body=OrganizationCreate, status=201, summary="Create an employer")

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # client is 127.0.0.1.
     login_rate_per_minute: int = Field(default=10, ge=1, alias="LOGIN_RATE_PER_MINUTE")
     reset_rate_per_minute: int = Field(default=3, ge=1, alias="RESET_RATE_PER_MINUTE")
+    # How long the authorizer may reuse a user record (store/recent_users.py); 0 = never.
+    user_cache_seconds: float = Field(default=5, ge=0, le=60, alias="USER_CACHE_SECONDS")
 
     @field_validator("local_time_zone")
     @classmethod

@@ -20,6 +20,7 @@ infra-package: $(STAMP)
 	rm -rf $(INFRA_OUT)
 	AWS_DEFAULT_REGION=$(INFRA_REGION) $(BIN)/chalice package --stage $(INFRA_STAGE) \
 	  --merge-template infrastructure/resources.yaml $(INFRA_OUT)
+	$(BIN)/python -m infrastructure.slim_package $(INFRA_OUT)/deployment.zip
 	$(BIN)/python -c 'import json, sys, yaml; \
 	  json.dump(yaml.safe_load(open(sys.argv[1])), open(sys.argv[2], "w"), indent=2)' \
 	  $(INFRA_OUT)/sam.yaml $(INFRA_OUT)/sam.json

@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.domain.roles import parse_roles
 from chalicelib.integrations.tokens import InvalidToken, verify_access_token
+from chalicelib.store.recent_users import RECENT_USERS
 from chalicelib.store.ports import Store
 
 
@@ -24,7 +25,7 @@ def authorize(token_header: str, store: Store) -> tuple[str, dict[str, Any]]:
         verified = verify_access_token(token, jwks_url=s.jwks, issuer=s.issuer, client_id=s.user_pool_client_id)
     except InvalidToken as exc:
         raise Denied(str(exc)) from exc
-    user = store.users.get(verified.sub)
+    user = RECENT_USERS.get(store.users, verified.sub, s.user_cache_seconds)
     if user is None or not user.enabled:
         raise Denied("unknown or disabled user")
     if verified.issued_at < user.tokens_valid_after:

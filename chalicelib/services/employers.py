@@ -21,7 +21,7 @@ from chalicelib.domain.members import name_key
 from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, conflict, not_found
 from chalicelib.services.context import Ctx
 from chalicelib.store import keys
-from chalicelib.store.ports import Child, Organization, Page
+from chalicelib.store.ports import Child, Organization, OrganizationSummary, Page, organization_summary
 
 ENTITY = "organization"
 
@@ -81,11 +81,12 @@ def get(ctx: Ctx, org_id: str) -> dict[str, Any]:
     return out
 
 
-def search(ctx: Ctx, q: str | None, contract_code: str | None, limit: int, cursor: str | None) -> Page[Organization]:
+def search(ctx: Ctx, q: str | None, contract_code: str | None, limit: int,
+           cursor: str | None) -> Page[OrganizationSummary]:
     q = (q or "").strip()
     if q and q.isdigit():
         found = ctx.store.organizations.get_by_code(q)
-        page: Page[Organization] = Page([found] if found and not found.deleted_at else [])
+        page: Page[OrganizationSummary] = Page([organization_summary(found)] if found and not found.deleted_at else [])
     else:
         prefix = name_key(q).rstrip("|") if q else None
         page = ctx.store.organizations.search(prefix or None, contract_code, limit, cursor)

@@ -11,12 +11,14 @@ from chalicelib.domain.members import (
     ContactUpdate,
     Member,
     MemberCreate,
+    MemberSummary,
     MemberUpdate,
     StatusAction,
     TransitionRefused,
     name_key,
     next_status,
     public_view,
+    summary_of,
 )
 from chalicelib.domain.roles import Role
 from chalicelib.errors import (
@@ -79,14 +81,15 @@ def get(ctx: Ctx, member_id: str, audit: bool = True) -> Member:
 
 
 def search(ctx: Ctx, q: str | None, status: str | None, classification: str | None, card_type: str | None,
-           include_deleted: bool, limit: int, cursor: str | None) -> Page[Member]:
+           include_deleted: bool, limit: int, cursor: str | None) -> Page[MemberSummary]:
     q = (q or "").strip()
     if q and _CARD.match(q):
         found = ctx.store.members.get_by_number(q)
         items = [found] if found and (include_deleted or found.deleted_at is None) else []
-        page: Page[Member] = Page(items, None)
+        page: Page[MemberSummary] = Page([summary_of(m) for m in items], None)
     elif "@" in q:
-        page = Page([m for m in ctx.store.members.by_email(q) if include_deleted or m.deleted_at is None][:limit])
+        page = Page([summary_of(m) for m in ctx.store.members.by_email(q)
+                     if include_deleted or m.deleted_at is None][:limit])
     else:
         last, _, first = q.partition(",")
         prefix = name_key(last.strip(), first.strip()) if first.strip() else name_key(q).rstrip("|")

@@ -181,7 +181,7 @@ def seed_demo_users(store: Store) -> dict[str, dict[str, str]]:
         users.invite(ctx, users.UserInvite(email=email, roles=[role]), password=DEMO_PASSWORD, permanent=True)
         logins[role.value] = {"email": email, "password": DEMO_PASSWORD}
     page = store.members.search(MemberQuery(status=MemberStatus.ACTIVE.value), 50, None)
-    member = next(m for m in page.items if m.email)
+    member = next(m for m in (store.members.get(s.id) for s in page.items) if m and m.email)
     email = f"member@{DEMO_DOMAIN}"
     users.invite(ctx, users.UserInvite(email=email, roles=[Role.MEMBER], member_id=member.id),
                  password=DEMO_PASSWORD, permanent=True)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Any, TypeVar, cast
-from collections.abc import Callable
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
@@ -14,10 +14,11 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.members import Member, name_key
+from chalicelib.domain.members import Member, MemberSummary, name_key
 from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, bad_request
 from chalicelib.store import keys
 from chalicelib.store.models import (
+    MAX_POOL_CONNECTIONS,
     AuditItem,
     ChildItem,
     Counter,
@@ -27,7 +28,8 @@ from chalicelib.store.models import (
     UserItem,
     bind_models,
 )
-from chalicelib.store.ports import Child, MemberQuery, Organization, Page, User
+from chalicelib.store.recent_users import RECENT_USERS
+from chalicelib.store.ports import Child, MemberQuery, Organization, OrganizationSummary, Page, User
 
 M = TypeVar("M", bound=Model)
 E = TypeVar("E")
@@ -79,6 +81,23 @@ def _member_item(member: Member) -> MemberItem:
 def _member_of(item: MemberItem) -> Member:
     data = {name: getattr(item, name) for name in Member.model_fields}
     return Member.model_validate(data)
+
+
+# List queries read only what a list shows (plus every index key, for the page cursor): a page of
+# 50 full member items is ~60 KB to send and parse, the summaries less than half of that.
+_INDEX_KEYS = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", "GSI3PK", "GSI3SK"]
+_MEMBER_LIST_ATTRS = _INDEX_KEYS + list(MemberSummary.model_fields)
+_ORG_LIST_ATTRS = _INDEX_KEYS + list(OrganizationSummary.__dataclass_fields__)
+
+
+def _member_summary_of(item: MemberItem) -> MemberSummary:
+    return MemberSummary.model_validate({name: getattr(item, name) for name in MemberSummary.model_fields})
+
+
+def _org_summary_of(item: OrganizationItem) -> OrganizationSummary:
+    data = {name: getattr(item, name) for name in OrganizationSummary.__dataclass_fields__}
+    data["contract_codes"] = list(data["contract_codes"] or [])
+    return OrganizationSummary(**data)
 
 
 def _org_item(org: Organization) -> OrganizationItem:
@@ -221,6 +240,9 @@ class DynamoWriteBatch:
                         raise DuplicateKey(claim_key) from exc
                     raise StaleVersion() from exc
             raise
+        for item, _, _, _ in self._ops:
+            if isinstance(item, UserItem):
+                RECENT_USERS.forget(str(item.id))
 
 
 class DynamoMembers:
@@ -241,7 +263,7 @@ class DynamoMembers:
         found = MemberItem.gsi2.query(f"EMAIL#{email.lower()}", limit=50)
         return [_member_of(cast(MemberItem, i)) for i in found]
 
-    def search(self, query: MemberQuery, limit: int, cursor: str | None) -> Page[Member]:
+    def search(self, query: MemberQuery, limit: int, cursor: str | None) -> Page[MemberSummary]:
         start = _cursor_in(cursor)
         condition = None
         if query.name_prefix:
@@ -260,13 +282,14 @@ class DynamoMembers:
             range_cond = MemberItem.GSI3SK.startswith(f"NAME#{query.name_prefix}") if query.name_prefix else None
             results = MemberItem.gsi3.query(
                 f"MEMBERSTATUS#{query.status}", range_cond, filter_condition,
-                last_evaluated_key=start, page_size=max(limit, 50),
+                last_evaluated_key=start, page_size=max(limit, 50), attributes_to_get=_MEMBER_LIST_ATTRS,
             )
         else:
             results = MemberItem.gsi1.query(
                 "MEMBERS", condition, filter_condition, last_evaluated_key=start, page_size=max(limit, 50),
+                attributes_to_get=_MEMBER_LIST_ATTRS,
             )
-        return _collect(results, _member_of, limit)
+        return _collect(results, _member_summary_of, limit)
 
 
 class DynamoOrganizations:
@@ -284,20 +307,22 @@ class DynamoOrganizations:
         return self.get(marker.owner_id)
 
     def search(self, name_prefix: str | None, contract_code: str | None, limit: int,
-               cursor: str | None) -> Page[Organization]:
+               cursor: str | None) -> Page[OrganizationSummary]:
         start = _cursor_in(cursor)
         not_deleted = OrganizationItem.deleted_at.does_not_exist()
         cond = OrganizationItem.GSI1SK.startswith(f"NAME#{name_prefix}") if name_prefix else None
         if contract_code:
             contains = OrganizationItem.contract_codes.contains(contract_code)
             results = OrganizationItem.gsi1.query(
-                "ORGS", cond, not_deleted & contains, last_evaluated_key=start, page_size=max(limit, 100)
+                "ORGS", cond, not_deleted & contains, last_evaluated_key=start, page_size=max(limit, 100),
+                attributes_to_get=_ORG_LIST_ATTRS,
             )
         else:
             results = OrganizationItem.gsi1.query(
-                "ORGS", cond, not_deleted, last_evaluated_key=start, page_size=max(limit, 50)
+                "ORGS", cond, not_deleted, last_evaluated_key=start, page_size=max(limit, 50),
+                attributes_to_get=_ORG_LIST_ATTRS,
             )
-        return _collect(results, _org_of, limit)
+        return _collect(results, _org_summary_of, limit)
 
 
 class DynamoChildren:
@@ -393,7 +418,7 @@ class DynamoCounters:
 class DynamoStore:
     def __init__(self, table_name: str, region: str, host: str | None) -> None:
         bind_models(table_name, region, host)
-        self._connection = Connection(region=region, host=host)
+        self._connection = Connection(region=region, host=host, max_pool_connections=MAX_POOL_CONNECTIONS)
         self.members = DynamoMembers()
         self.organizations = DynamoOrganizations()
         self.children = DynamoChildren()

@@ -10,10 +10,19 @@ from typing import Any, TypeVar
 from collections.abc import Callable, Iterable
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.members import Member, name_key
+from chalicelib.domain.members import Member, MemberSummary, name_key, summary_of
 from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, bad_request
 from chalicelib.store import keys
-from chalicelib.store.ports import Child, MemberQuery, Organization, Page, User
+from chalicelib.store.recent_users import RECENT_USERS
+from chalicelib.store.ports import (
+    Child,
+    MemberQuery,
+    Organization,
+    OrganizationSummary,
+    Page,
+    User,
+    organization_summary,
+)
 
 E = TypeVar("E")
 
@@ -123,6 +132,9 @@ class MemoryWriteBatch:
                     else:
                         stored = replace(stored, version=new_version)
                     self._table(kind)[self._key(kind, value)] = stored
+        for kind, value, _ in self._ops:
+            if kind == "user":
+                RECENT_USERS.forget(value.id)
 
 
 class MemoryMembers:
@@ -139,7 +151,7 @@ class MemoryMembers:
     def by_email(self, email: str) -> list[Member]:
         return [m for m in self._s.members.values() if m.email and m.email.lower() == email.lower()]
 
-    def search(self, query: MemberQuery, limit: int, cursor: str | None) -> Page[Member]:
+    def search(self, query: MemberQuery, limit: int, cursor: str | None) -> Page[MemberSummary]:
         with self._s.lock:
             pairs = sorted((f"NAME#{name_key(m.last_name, m.first_name)}#{m.id}", m) for m in self._s.members.values())
 
@@ -152,7 +164,8 @@ class MemoryMembers:
                 and (not query.card_type or m.card_type.value == query.card_type)
             )
 
-        return _page(pairs, limit, cursor, keep)
+        page = _page(pairs, limit, cursor, keep)
+        return Page([summary_of(m) for m in page.items], page.next_cursor)
 
 
 class MemoryOrganizations:
@@ -167,7 +180,7 @@ class MemoryOrganizations:
         return self._s.orgs.get(owner) if owner else None
 
     def search(self, name_prefix: str | None, contract_code: str | None, limit: int,
-               cursor: str | None) -> Page[Organization]:
+               cursor: str | None) -> Page[OrganizationSummary]:
         with self._s.lock:
             pairs = sorted((f"NAME#{name_key(o.name)}#{o.id}", o) for o in self._s.orgs.values())
 
@@ -178,7 +191,8 @@ class MemoryOrganizations:
                 and (not contract_code or contract_code in o.contract_codes)
             )
 
-        return _page(pairs, limit, cursor, keep)
+        page = _page(pairs, limit, cursor, keep)
+        return Page([organization_summary(o) for o in page.items], page.next_cursor)
 
 
 class MemoryChildren:

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
 from chalicelib.domain.audit import AuditEntry
-from chalicelib.domain.members import Member
+from chalicelib.domain.members import Member, MemberSummary
 
 T = TypeVar("T")
 
@@ -70,6 +70,24 @@ class Organization:
     version: int = 1
 
 
+@dataclass(frozen=True)
+class OrganizationSummary:
+    """What an employer list shows; list queries read only these attributes."""
+
+    id: str
+    name: str
+    code: str | None = None
+    city: str | None = None
+    phone: str | None = None
+    status: str = "active"
+    contract_codes: list[str] = field(default_factory=list)
+
+
+def organization_summary(org: Organization) -> OrganizationSummary:
+    return OrganizationSummary(id=org.id, name=org.name, code=org.code, city=org.city, phone=org.phone,
+                               status=org.status, contract_codes=list(org.contract_codes))
+
+
 @dataclass
 class User:
     id: str
@@ -106,14 +124,14 @@ class MemberReader(Protocol):
     def get(self, member_id: str) -> Member | None: ...
     def get_by_number(self, member_number: str) -> Member | None: ...
     def by_email(self, email: str) -> list[Member]: ...
-    def search(self, query: MemberQuery, limit: int, cursor: str | None) -> Page[Member]: ...
+    def search(self, query: MemberQuery, limit: int, cursor: str | None) -> Page[MemberSummary]: ...
 
 
 class OrganizationReader(Protocol):
     def get(self, org_id: str) -> Organization | None: ...
     def get_by_code(self, code: str) -> Organization | None: ...
     def search(self, name_prefix: str | None, contract_code: str | None, limit: int,
-               cursor: str | None) -> Page[Organization]: ...
+               cursor: str | None) -> Page[OrganizationSummary]: ...
 
 
 class ChildReader(Protocol):

@@ -64,15 +64,14 @@ class Runtime:
 
     def start(self) -> None:
         os.environ.update(fake_aws_env())
-        from moto.server import ThreadedMotoServer
-
         from infrastructure.local_runtime import fast_dynamodb, fast_server, snapshot
+        from infrastructure.local_runtime.moto_server import MotoServer
         from infrastructure.provision import provision
 
         fast_dynamodb.install()
         fast_server.install()
         quiet_moto_logs()
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self.moto = MotoServer(port=self.moto_port)
         self.moto.start()
         endpoint = f"http://127.0.0.1:{self.moto_port}"
         # moto's Step Functions interpreter calls its own DynamoDB at localhost:$MOTO_PORT.

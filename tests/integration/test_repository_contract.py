@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -209,3 +210,24 @@ def test_foreign_cursor_is_a_400(store: Store) -> None:
     with pytest.raises(AppError) as err:
         store.members.search(MemberQuery(), 10, "bm90LWEtY3Vyc29y")
     assert err.value.status == 400 and err.value.fields[0].name == "cursor"
+
+
+def test_committing_a_user_change_drops_the_authorizers_cached_copy(store: Store) -> None:
+    """GIVEN a user cached by the authorizer WHEN a batch commits a change to that user THEN the
+    next authorizer lookup sees the change (sign-out and disable must not wait for the TTL)."""
+    from chalicelib.store.ports import User
+    from chalicelib.store.recent_users import RECENT_USERS
+
+    user = User(id=uuid.uuid4().hex, email=f"{uuid.uuid4().hex}@example.org", roles=["staff"],
+                created_at="t", updated_at="t")
+    b = store.batch()
+    b.user(user, None)
+    b.audit(audit(user.id))
+    b.commit()
+    assert RECENT_USERS.get(store.users, user.id, 60) is not None
+    b = store.batch()
+    b.user(replace(user, enabled=False), 1)
+    b.audit(audit(user.id))
+    b.commit()
+    cached = RECENT_USERS.get(store.users, user.id, 60)
+    assert cached is not None and cached.enabled is False
