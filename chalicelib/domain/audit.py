@@ -6,7 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from chalicelib.domain.model import DomainModel
 
 
 class AuditAction(StrEnum):
@@ -17,7 +19,7 @@ class AuditAction(StrEnum):
     BULK_READ = "BULK_READ"
 
 
-class Actor(BaseModel):
+class Actor(DomainModel):
     """Who did it: always from the verified token, or a named service principal."""
 
     id: str
@@ -34,7 +36,7 @@ SYSTEM = Actor(id="SYSTEM", roles=["system"], channel="job")
 IMPORT = Actor(id="IMPORT", roles=["system"], channel="import")
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(DomainModel):
     id: str
     occurred_at: datetime
     action: AuditAction

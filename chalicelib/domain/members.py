@@ -7,8 +7,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from chalicelib.domain.model import DomainModel
 from chalicelib.domain.roles import Role
 
 
@@ -69,7 +70,7 @@ def _check_dob(value: date | None) -> date | None:
     return value
 
 
-class ContactFields(BaseModel):
+class ContactFields(DomainModel):
     """Fields a member may change on their own record (and dispatchers may edit)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -136,7 +137,7 @@ class ContactUpdate(ContactFields):
     version: int = Field(ge=1)
 
 
-class Member(BaseModel):
+class Member(DomainModel):
     id: str
     member_number: str
     local_number: str = "0046"
@@ -167,7 +168,7 @@ class Member(BaseModel):
     updated_at: datetime
 
 
-class MemberSummary(BaseModel):
+class MemberSummary(DomainModel):
     id: str
     member_number: str
     first_name: str
