@@ -279,6 +279,15 @@ function downloadBlob(blob, filename) {
 
 // ====================================================================== login
 
+/** The otpauth:// URI as a QR code image (vendor/qrcode.js, qrcode-generator); "" if the library is missing. */
+function qrDataUrl(text) {
+  if (typeof window.qrcode !== "function") return "";
+  const qr = window.qrcode(0, "M");
+  qr.addData(text);
+  qr.make();
+  return qr.createDataURL(4, 4);
+}
+
 function loginView() {
   return {
     ...base(),
@@ -286,6 +295,7 @@ function loginView() {
     email: "",
     mfaSecret: "",
     mfaUri: "",
+    mfaQr: "",
     signupCard: "",
     signupLastName: "",
     signupDob: "",
@@ -402,6 +412,7 @@ function loginView() {
         this.challengeSession = res.session;
         this.mfaSecret = res.secret_code;
         this.mfaUri = res.otpauth_uri;
+        this.mfaQr = qrDataUrl(res.otpauth_uri);
         this.setStep("mfaSetup");
         return true;
       }
@@ -421,6 +432,7 @@ function loginView() {
           : await api.auth("mfa", { email: this.email.trim(), session: this.challengeSession, code });
         this.mfaSecret = "";
         this.mfaUri = "";
+        this.mfaQr = "";
         await this.finishLogin(res);
       } catch (err) {
         if (err.status === 401) {

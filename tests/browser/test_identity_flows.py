@@ -66,7 +66,8 @@ def test_new_staff_user_sets_up_an_authenticator_at_first_sign_in(page: Page, ba
     """
     GIVEN a newly invited dispatcher without an authenticator
     WHEN they sign in with their password
-    THEN the app shows the set-up step with the key (text) and an otpauth:// link, no tokens are stored yet,
+    THEN the app shows the set-up step with the key (text and QR code) and an otpauth:// link, no tokens are
+         stored yet,
      AND entering the authenticator's code signs them in.
     """
     email = f"disp-{uuid.uuid4().hex[:8]}@example.org"
@@ -84,6 +85,7 @@ def test_new_staff_user_sets_up_an_authenticator_at_first_sign_in(page: Page, ba
     expect(page.get_by_test_id("mfa-setup")).to_be_visible()
     secret = page.get_by_test_id("mfa-secret").inner_text().strip()
     assert secret and page.get_by_test_id("mfa-uri").get_attribute("href").startswith("otpauth://totp/")  # type: ignore[union-attr]
+    expect(page.get_by_test_id("mfa-qr")).to_have_attribute("src", re.compile(r"^data:image/gif;base64,"))
     assert page.evaluate("sessionStorage.getItem('unioncore.auth')") is None
     page.get_by_label("Authentication code").fill("12")
     page.get_by_role("button", name="Verify").click()
