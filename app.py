@@ -39,6 +39,7 @@ from chalicelib.services import auth as auth_service
 from chalicelib.services import employers as employer_service
 from chalicelib.services import member_records
 from chalicelib.services import members as member_service
+from chalicelib.services import portal as portal_service
 from chalicelib.services import users as user_service
 from chalicelib.wiring import get_store
 
@@ -106,6 +107,22 @@ class ChallengeBody(BaseModel):
     new_password: str = Field(min_length=1, max_length=256)
 
 
+TOTP_CODE = r"^\d{6}$"
+
+
+class MfaBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=254)
+    session: str = Field(min_length=1, max_length=4096)
+    code: str = Field(pattern=TOTP_CODE, description="6-digit code from the authenticator app")
+
+
+class MfaSetupBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    session: str = Field(min_length=1, max_length=256)
+    code: str = Field(pattern=TOTP_CODE, description="first 6-digit code from the authenticator app")
+
+
 class RefreshBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     refresh_token: str = Field(min_length=1, max_length=8192)
@@ -139,6 +156,19 @@ def challenge(req: Req) -> dict[str, Any]:
     return auth_service.answer_challenge(get_store(), b.email, b.session, b.new_password, req.actor)
 
 
+@api.route("/auth/mfa", "POST", public=True, body=MfaBody,
+           summary="Answer the SOFTWARE_TOKEN_MFA challenge with the authenticator's code")
+def mfa(req: Req) -> dict[str, Any]:
+    b = req.body
+    return auth_service.answer_mfa(get_store(), b.email, b.session, b.code, req.actor)
+
+
+@api.route("/auth/mfa/setup", "POST", public=True, body=MfaSetupBody,
+           summary="Finish the MFA_SETUP step: enrol the authenticator with its first code")
+def mfa_setup(req: Req) -> dict[str, Any]:
+    return auth_service.complete_mfa_setup(get_store(), req.body.session, req.body.code, req.actor)
+
+
 @api.route("/auth/refresh", "POST", public=True, body=RefreshBody, summary="New access token from a refresh token")
 def refresh(req: Req) -> dict[str, Any]:
     return auth_service.refresh(get_store(), req.body.refresh_token, req.actor)
@@ -160,6 +190,18 @@ def forgot(req: Req) -> dict[str, str]:
 def confirm_forgot(req: Req) -> None:
     b = req.body
     auth_service.confirm_forgot_password(get_store(), b.email, b.code, b.new_password, req.actor)
+
+
+@api.route("/auth/sign-up", "POST", public=True, body=portal_service.SignUp, status=202,
+           summary="Member portal: create my account (card number + last name + date of birth; code by e-mail)")
+def sign_up(req: Req) -> dict[str, str]:
+    return portal_service.sign_up(get_store(), req.body, req.actor)
+
+
+@api.route("/auth/sign-up/confirm", "POST", public=True, body=portal_service.SignUpConfirm,
+           summary="Member portal: confirm the e-mailed code; links the account to the member")
+def sign_up_confirm(req: Req) -> dict[str, Any]:
+    return portal_service.confirm(get_store(), req.body, req.actor)
 
 
 # -- me -------------------------------------------------------------------------------------------

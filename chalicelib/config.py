@@ -33,6 +33,32 @@ class Settings(BaseSettings):
     reset_rate_per_minute: int = Field(default=3, ge=1, alias="RESET_RATE_PER_MINUTE")
     # How long the authorizer may reuse a user record (store/recent_users.py); 0 = never.
     user_cache_seconds: float = Field(default=5, ge=0, le=60, alias="USER_CACHE_SECONDS")
+    signup_rate_per_minute: int = Field(default=5, ge=1, alias="SIGNUP_RATE_PER_MINUTE")
+    # Roles that must sign in with a second factor (TOTP), modules.md §1.2. Comma-separated.
+    mfa_required_roles_raw: str = Field(default="admin,officer,dispatcher,staff", alias="MFA_REQUIRED_ROLES")
+    sender_email: str = Field(default="", alias="SENDER_EMAIL")
+    # Local runtime only: every e-mail the app sends is also appended to <dir>/outbox.jsonl so the demo
+    # and the tests can read verification codes (moto's SES keeps sent mail in its own process).
+    local_outbox_dir: str | None = Field(default=None, alias="LOCAL_OUTBOX_DIR")
+
+    @field_validator("mfa_required_roles_raw")
+    @classmethod
+    def _known_roles(cls, value: str) -> str:
+        from chalicelib.domain.roles import ALL_ROLES
+
+        names = {r.value for r in ALL_ROLES}
+        unknown = [r for r in cls._split(value) if r not in names]
+        if unknown:
+            raise ValueError(f"unknown roles in MFA_REQUIRED_ROLES: {unknown}")
+        return value
+
+    @staticmethod
+    def _split(value: str) -> list[str]:
+        return [r.strip() for r in value.split(",") if r.strip()]
+
+    @property
+    def mfa_required_roles(self) -> frozenset[str]:
+        return frozenset(self._split(self.mfa_required_roles_raw))
 
     @field_validator("local_time_zone")
     @classmethod

@@ -22,6 +22,8 @@ const VENDOR = join(SITE, "vendor");
 /** Libraries to vendor: [npm package, file inside the package, target name in vendor/]. */
 const LIBS = [
   { pkg: "alpinejs", file: "dist/cdn.min.js", target: "alpine.min.js", license: "LICENSE.md" },
+  // TOTP set-up: the otpauth:// key as a QR code, drawn in the browser (the key never leaves the page).
+  { pkg: "qrcode-generator", file: "dist/qrcode.js", target: "qrcode.js" },
 ];
 
 function pkgDir(name) {

@@ -26,6 +26,7 @@ const SHELL = [
   "js/nav.js",
   "js/views.js",
   "vendor/alpine.min.js",
+  "vendor/qrcode.js",
   "manifest.webmanifest",
   "icons/icon.svg",
   "icons/icon-192.png",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.config import get_settings
-from chalicelib.domain.roles import parse_roles
+from chalicelib.domain.roles import needs_mfa, parse_roles
 from chalicelib.integrations.tokens import InvalidToken, verify_access_token
 from chalicelib.store.recent_users import RECENT_USERS
 from chalicelib.store.ports import Store
@@ -33,6 +33,12 @@ def authorize(token_header: str, store: Store) -> tuple[str, dict[str, Any]]:
     roles = sorted(r.value for r in parse_roles(list(verified.groups)))
     if not roles:
         raise Denied("no role")
+    # §1.2: a token for a role that requires MFA is refused until the user has enrolled through the API.
+    # This is what makes a direct Cognito sign-in useless to a staff user without TOTP: Cognito (pool MFA
+    # OPTIONAL) hands such a user tokens, but no route accepts them. Once enrolled, Cognito itself always
+    # asks for the TOTP code, whoever calls it.
+    if needs_mfa(roles, s.mfa_required_roles) and not user.mfa_enabled:
+        raise Denied("mfa not enrolled")
     context = {
         "sub": verified.sub,
         "email": user.email,

@@ -50,6 +50,7 @@ _CODES = {
     "UsernameExistsException": "exists",
     "InvalidPasswordException": "invalid_password",
     "CodeMismatchException": "invalid_code",
+    "EnableSoftwareTokenMFAException": "invalid_code",
     "ExpiredCodeException": "invalid_code",
     "InvalidParameterException": "invalid_parameter",
     "LimitExceededException": "throttled",
@@ -81,12 +82,49 @@ def login(email: str, password: str) -> Tokens | Challenge:
     return _tokens(r["AuthenticationResult"])
 
 
-def answer_new_password(email: str, session: str, new_password: str) -> Tokens:
+def _tokens_or_challenge(r: dict[str, Any]) -> Tokens | Challenge:
+    if "ChallengeName" in r:
+        return Challenge(r["ChallengeName"], r.get("Session", ""))
+    return _tokens(r["AuthenticationResult"])
+
+
+def answer_new_password(email: str, session: str, new_password: str) -> Tokens | Challenge:
     s = get_settings()
     r = _call(_client().respond_to_auth_challenge, ClientId=s.user_pool_client_id,
               ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
               ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": new_password})
-    return _tokens(r["AuthenticationResult"])
+    return _tokens_or_challenge(r)
+
+
+def answer_totp(email: str, session: str, code: str) -> Tokens | Challenge:
+    """Answer Cognito's SOFTWARE_TOKEN_MFA challenge with the 6-digit code from the authenticator."""
+    s = get_settings()
+    r = _call(_client().respond_to_auth_challenge, ClientId=s.user_pool_client_id,
+              ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
+              ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code})
+    return _tokens_or_challenge(r)
+
+
+def associate_totp(access_token: str) -> str:
+    """Start TOTP enrolment: Cognito generates the shared secret (base32) for the authenticator app."""
+    return str(_call(_client().associate_software_token, AccessToken=access_token)["SecretCode"])
+
+
+def verify_totp(access_token: str, code: str) -> None:
+    """Finish enrolment: Cognito checks the code against the secret, then TOTP becomes the preferred MFA."""
+    r = _call(_client().verify_software_token, AccessToken=access_token, UserCode=code,
+              FriendlyDeviceName="UnionCore")
+    if r.get("Status") != "SUCCESS":
+        raise IdentityError("invalid_code", "the code does not match")
+    _call(_client().set_user_mfa_preference, AccessToken=access_token,
+          SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+
+
+def otpauth_uri(email: str, secret: str, issuer: str = "UnionCore") -> str:
+    """The key URI authenticator apps read (https://github.com/google/google-authenticator/wiki/Key-Uri-Format)."""
+    from urllib.parse import quote
+
+    return f"otpauth://totp/{quote(issuer)}:{quote(email)}?secret={secret}&issuer={quote(issuer)}&digits=6&period=30"
 
 
 def refresh(refresh_token: str) -> Tokens:
@@ -135,6 +173,33 @@ def invite(email: str, groups: list[str], member_id: str | None, password: str |
         _call(_client().admin_add_user_to_group, UserPoolId=s.user_pool_id, Username=email, GroupName=group)
     sub = next(a["Value"] for a in r["User"]["Attributes"] if a["Name"] == "sub")
     return str(sub)
+
+
+def create_pending_member(email: str, password: str) -> str:
+    """A self-registered member portal user (§1.4): permanent password, e-mail not yet verified, and
+    disabled until the e-mailed code is confirmed, so it cannot sign in before the link exists."""
+    s = get_settings()
+    r = _call(_client().admin_create_user, UserPoolId=s.user_pool_id, Username=email, MessageAction="SUPPRESS",
+              UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "false"}],
+              TemporaryPassword=temporary_password())
+    _call(_client().admin_set_user_password, UserPoolId=s.user_pool_id, Username=email, Password=password,
+          Permanent=True)
+    _call(_client().admin_disable_user, UserPoolId=s.user_pool_id, Username=email)
+    return str(next(a["Value"] for a in r["User"]["Attributes"] if a["Name"] == "sub"))
+
+
+def activate_member(email: str, member_id: str) -> None:
+    """After the e-mail code: verified e-mail, member id attribute, member group, enabled."""
+    s = get_settings()
+    _call(_client().admin_update_user_attributes, UserPoolId=s.user_pool_id, Username=email,
+          UserAttributes=[{"Name": "email_verified", "Value": "true"},
+                          {"Name": "custom:member_id", "Value": member_id}])
+    _call(_client().admin_add_user_to_group, UserPoolId=s.user_pool_id, Username=email, GroupName="member")
+    _call(_client().admin_enable_user, UserPoolId=s.user_pool_id, Username=email)
+
+
+def delete_user(email: str) -> None:
+    _call(_client().admin_delete_user, UserPoolId=get_settings().user_pool_id, Username=email)
 
 
 def set_groups(email: str, current: list[str], wanted: list[str]) -> None:

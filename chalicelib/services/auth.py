@@ -1,30 +1,41 @@
-"""Sign-in, token refresh, sign-out and password reset (modules.md §1) with lockout and rate limits.
+"""Sign-in, MFA, token refresh, sign-out and password reset (modules.md §1) with lockout and rate limits.
 
 Limits are counted in the table, so every Lambda instance shares them (flaw 12 of the earlier system).
+
+MFA (§1.2): every path that ends in tokens goes through `_finish`. A user holding a role in
+`mfa_required_roles` gets tokens only after answering Cognito's SOFTWARE_TOKEN_MFA challenge; if
+Cognito handed out tokens without one (the user has no TOTP yet), the tokens stay in the table for
+5 minutes behind an opaque set-up session and the caller gets an MFA_SETUP step instead.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import replace
 from typing import Any
 
 from chalicelib.config import get_settings
 from chalicelib.domain.audit import Actor, AuditAction
+from chalicelib.domain.roles import needs_mfa
 from chalicelib.errors import AppError, FieldProblem, StaleVersion, bad_request, too_many, unauthorized
 from chalicelib.integrations import identity
 from chalicelib.integrations.identity import Challenge, IdentityError, Tokens
 from chalicelib.services.context import Caller, Ctx
-from chalicelib.store.ports import Store
+from chalicelib.store import keys
+from chalicelib.store.ports import Store, User
 
 LOCKOUT_THRESHOLD = 5
 LOCKOUT_SECONDS = 30 * 60
+MFA_SETUP_SECONDS = 5 * 60
 
 
 def _limit(bucket: str) -> int:
     s = get_settings()
     return {"login": s.login_rate_per_minute, "refresh": s.login_rate_per_minute,
-            "reset": s.reset_rate_per_minute}[bucket]
+            "reset": s.reset_rate_per_minute, "signup": s.signup_rate_per_minute}[bucket]
+
+
 INVALID = "Incorrect email or password."
 
 
@@ -68,15 +79,107 @@ def login(store: Store, email: str, password: str, client: Actor) -> dict[str, A
         raise AppError(401, "INVALID_CREDENTIALS", INVALID) from exc
     store.counters.clear_failures(email)
     _activity(store, client, "sign_in", email)
+    return _finish(store, email, result, client, mfa_answered=False)
+
+
+def _user_by_email(store: Store, email: str) -> User | None:
+    owner = store.users.owner_of(keys.user_email_key(email))
+    return store.users.get(owner) if owner else None
+
+
+def _finish(store: Store, email: str, result: Tokens | Challenge, client: Actor, *,
+            mfa_answered: bool) -> dict[str, Any]:
+    """The one gate before tokens leave the API: staff roles never get tokens without a second factor."""
     if isinstance(result, Challenge):
         return {"challenge": result.name, "session": result.session}
+    user = _user_by_email(store, email)
+    if user is None or not needs_mfa(user.roles, get_settings().mfa_required_roles):
+        return _token_body(result)
+    if not mfa_answered:
+        return _start_mfa_setup(store, user, result, client)
+    if not user.mfa_enabled:
+        _mark_mfa_enabled(store, user, client, "mfa_challenge_answered")
     return _token_body(result)
+
+
+def _start_mfa_setup(store: Store, user: User, tokens: Tokens, client: Actor) -> dict[str, Any]:
+    try:
+        secret = identity.associate_totp(tokens.access_token)
+    except IdentityError as exc:
+        raise AppError(503, "MFA_UNAVAILABLE", "Two-step sign-in cannot be set up right now; try again.") from exc
+    session_id = secrets.token_urlsafe(32)
+    store.tickets.put(keys.mfa_setup_ticket(session_id), {
+        "user_id": user.id, "email": user.email, "access_token": tokens.access_token, "id_token": tokens.id_token,
+        "refresh_token": tokens.refresh_token, "expires_in": tokens.expires_in,
+    }, int(time.time()) + MFA_SETUP_SECONDS)
+    _activity(store, client, "mfa_setup_started", user.email)
+    return {"challenge": "MFA_SETUP", "session": session_id, "secret_code": secret,
+            "otpauth_uri": identity.otpauth_uri(user.email, secret), "expires_in": MFA_SETUP_SECONDS}
+
+
+def _mark_mfa_enabled(store: Store, user: User, client: Actor, activity: str) -> None:
+    actor = client.model_copy(update={"id": user.id, "email": user.email, "roles": list(user.roles)})
+    ctx = Ctx(store=store, caller=Caller(actor))
+    for _ in range(3):  # a concurrent change to the user record: read again and retry
+        current = store.users.get(user.id) or user
+        if current.mfa_enabled:
+            return
+        batch = store.batch()
+        batch.user(replace(current, mfa_enabled=True, updated_at=ctx.clock().isoformat()), current.version)
+        batch.audit(ctx.audit_entry(AuditAction.UPDATE, "user", user.id, {"mfa_enabled": False},
+                                    {"mfa_enabled": True}, activity=activity))
+        try:
+            batch.commit()
+            return
+        except StaleVersion:
+            continue
+
+
+def _bad_code(exc: IdentityError) -> AppError:
+    return bad_request("The code is not valid.", FieldProblem("code", "does not match the authenticator"))
+
+
+def complete_mfa_setup(store: Store, session: str, code: str, client: Actor) -> dict[str, Any]:
+    """MFA_SETUP step: the first code from the authenticator enrols TOTP, then the held tokens are released."""
+    throttle(store, "login", client.source_ip or "unknown")
+    key = keys.mfa_setup_ticket(session)
+    held = store.tickets.get(key, time.time())
+    if held is None:
+        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.")
+    try:
+        identity.verify_totp(held["access_token"], code)
+    except IdentityError as exc:
+        if exc.kind in ("invalid_code", "invalid_parameter"):
+            raise _bad_code(exc) from exc
+        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.") from exc
+    if store.tickets.take(key, time.time()) is None:  # single use
+        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.")
+    user = store.users.get(held["user_id"])
+    if user is None:
+        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.")
+    _mark_mfa_enabled(store, user, client, "mfa_enrolled")
+    return _token_body(Tokens(held["access_token"], held["id_token"], held.get("refresh_token"),
+                              int(held["expires_in"])))
+
+
+def answer_mfa(store: Store, email: str, session: str, code: str, client: Actor) -> dict[str, Any]:
+    """SOFTWARE_TOKEN_MFA step: the 6-digit code for a user who has TOTP."""
+    throttle(store, "login", client.source_ip or "unknown")
+    email = email.strip().lower()
+    try:
+        result = identity.answer_totp(email, session, code)
+    except IdentityError as exc:
+        if exc.kind == "invalid_code":
+            raise _bad_code(exc) from exc
+        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.") from exc
+    return _finish(store, email, result, client, mfa_answered=True)
 
 
 def answer_challenge(store: Store, email: str, session: str, new_password: str, client: Actor) -> dict[str, Any]:
     throttle(store, "login", client.source_ip or "unknown")
+    email = email.strip().lower()
     try:
-        return _token_body(identity.answer_new_password(email.strip().lower(), session, new_password))
+        result = identity.answer_new_password(email, session, new_password)
     except IdentityError as exc:
         if exc.kind == "invalid_parameter":
             raise bad_request("The sign-in session is not valid.",
@@ -85,6 +188,7 @@ def answer_challenge(store: Store, email: str, session: str, new_password: str, 
             raise bad_request("The new password does not meet the policy.",
                               FieldProblem("new_password", exc.args[0] if exc.args else "too weak")) from exc
         raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.") from exc
+    return _finish(store, email, result, client, mfa_answered=False)
 
 
 def refresh(store: Store, refresh_token: str, client: Actor) -> dict[str, Any]:

@@ -164,8 +164,33 @@ DEMO_PASSWORD = "UnionCore-Demo-2026!"
 DEMO_DOMAIN = "demo.unioncore.example.org"
 
 
+def enrol_demo_totp(ctx: Ctx, user_id: str, email: str, password: str) -> str:
+    """Enrol TOTP for a demo user exactly as a person would (sign in, associate, first code, preference)
+    and mark the user record; returns the shared secret so a real authenticator app can be set up."""
+    from dataclasses import replace
+
+    from chalicelib.domain.totp import totp
+    from chalicelib.integrations import identity
+    from chalicelib.integrations.identity import Tokens
+
+    tokens = identity.login(email, password)
+    assert isinstance(tokens, Tokens), "a demo user is enrolled once, right after the invite"
+    secret = identity.associate_totp(tokens.access_token)
+    identity.verify_totp(tokens.access_token, totp(secret))
+    user = ctx.store.users.get(user_id)
+    assert user is not None
+    batch = ctx.store.batch()
+    batch.user(replace(user, mfa_enabled=True, updated_at=ctx.clock().isoformat()), user.version)
+    batch.audit(ctx.audit_entry(AuditAction.UPDATE, "user", user.id, {"mfa_enabled": False},
+                                {"mfa_enabled": True}, activity="mfa_enrolled", source="demo-seed"))
+    batch.commit()
+    return secret
+
+
 def seed_demo_users(store: Store) -> dict[str, dict[str, str]]:
-    """One login per role, plus a member-portal login linked to a real member record."""
+    """One login per role, plus a member-portal login linked to a real member record. Users in
+    `mfa_required_roles` are enrolled in TOTP; their login carries the secret (`totp_secret`)."""
+    from chalicelib.config import get_settings
     from chalicelib.domain.audit import SYSTEM
     from chalicelib.domain.members import MemberStatus
     from chalicelib.domain.roles import Role
@@ -174,12 +199,16 @@ def seed_demo_users(store: Store) -> dict[str, dict[str, str]]:
 
     ctx = Ctx(store=store, caller=Caller(SYSTEM))
     logins: dict[str, dict[str, str]] = {}
+    required = get_settings().mfa_required_roles
     for role in Role:
         if role is Role.MEMBER:
             continue
         email = f"{role.value}@{DEMO_DOMAIN}"
-        users.invite(ctx, users.UserInvite(email=email, roles=[role]), password=DEMO_PASSWORD, permanent=True)
+        user = users.invite(ctx, users.UserInvite(email=email, roles=[role]), password=DEMO_PASSWORD,
+                            permanent=True)
         logins[role.value] = {"email": email, "password": DEMO_PASSWORD}
+        if role.value in required:
+            logins[role.value]["totp_secret"] = enrol_demo_totp(ctx, user.id, email, DEMO_PASSWORD)
     page = store.members.search(MemberQuery(status=MemberStatus.ACTIVE.value), 50, None)
     member = next(m for m in (store.members.get(s.id) for s in page.items) if m and m.email)
     email = f"member@{DEMO_DOMAIN}"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date
 from typing import Any, TypeVar, cast
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -24,6 +25,7 @@ from chalicelib.store.models import (
     Counter,
     MemberItem,
     OrganizationItem,
+    TicketItem,
     UniqueKey,
     UserItem,
     bind_models,
@@ -181,6 +183,7 @@ def _user_of(item: UserItem) -> User:
     data = {name: getattr(item, name) for name in User.__dataclass_fields__}
     data["roles"] = list(data["roles"] or [])
     data["tokens_valid_after"] = int(data["tokens_valid_after"] or 0)
+    data["mfa_enabled"] = bool(data["mfa_enabled"])
     return User(**data)
 
 
@@ -415,6 +418,31 @@ class DynamoCounters:
         Counter(PK=f"FAIL#{key}", SK="STATE").delete()
 
 
+class DynamoTickets:
+    def put(self, key: str, data: dict[str, Any], expires_at: int) -> None:
+        TicketItem(PK=key, SK="TICKET", entity="ticket", data=json.dumps(data), expires_at=expires_at).save()
+
+    def get(self, key: str, now: float) -> dict[str, Any] | None:
+        try:
+            item = TicketItem.get(key, "TICKET", consistent_read=True)
+        except TicketItem.DoesNotExist:
+            return None
+        if int(item.expires_at) <= now:  # TTL deletion is lazy: an expired ticket is gone
+            return None
+        return cast(dict[str, Any], json.loads(item.data))
+
+    def take(self, key: str, now: float) -> dict[str, Any] | None:
+        data = self.get(key, now)
+        if data is None:
+            return None
+        try:
+            # Conditional delete: of two concurrent takers only one succeeds.
+            TicketItem(PK=key, SK="TICKET").delete(condition=TicketItem.PK.exists())
+        except DeleteError:
+            return None
+        return data
+
+
 class DynamoStore:
     def __init__(self, table_name: str, region: str, host: str | None) -> None:
         bind_models(table_name, region, host)
@@ -425,6 +453,7 @@ class DynamoStore:
         self.audit_log = DynamoAuditLog()
         self.users = DynamoUsers()
         self.counters = DynamoCounters()
+        self.tickets = DynamoTickets()
 
     def batch(self) -> DynamoWriteBatch:
         return DynamoWriteBatch(self._connection)

@@ -51,6 +51,16 @@ def primary_contact_key(org_id: str) -> str:
     return f"PRIMARYCONTACT#{org_id}"
 
 
+def mfa_setup_ticket(session_id: str) -> str:
+    """A pending TOTP enrolment: the pre-MFA tokens, held server-side for 5 minutes (§1.2)."""
+    return f"TICKET#MFASETUP#{session_id}"
+
+
+def signup_ticket(email: str) -> str:
+    """A pending member portal sign-up: the hashed e-mail code, valid 24 hours (§1.3, §1.4)."""
+    return f"TICKET#SIGNUP#{email.lower()}"
+
+
 def audit_pk(entity_type: str, entity_id: str) -> str:
     return f"AUDIT#{entity_type}#{entity_id}"
 

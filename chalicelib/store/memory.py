@@ -60,6 +60,7 @@ class _State:
         self.audit: list[AuditEntry] = []
         self.counters: dict[str, int] = {}
         self.failures: dict[str, tuple[int, float | None]] = {}
+        self.tickets: dict[str, tuple[dict[str, Any], int]] = {}
 
 
 class MemoryWriteBatch:
@@ -291,6 +292,29 @@ class MemoryCounters:
             self._s.failures.pop(key, None)
 
 
+class MemoryTickets:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def put(self, key: str, data: dict[str, Any], expires_at: int) -> None:
+        with self._s.lock:
+            self._s.tickets[key] = (copy.deepcopy(data), expires_at)
+
+    def get(self, key: str, now: float) -> dict[str, Any] | None:
+        with self._s.lock:
+            found = self._s.tickets.get(key)
+            if found is None or found[1] <= now:
+                return None
+            return copy.deepcopy(found[0])
+
+    def take(self, key: str, now: float) -> dict[str, Any] | None:
+        with self._s.lock:
+            data = self.get(key, now)
+            if data is not None:
+                del self._s.tickets[key]
+            return data
+
+
 class MemoryStore:
     def __init__(self) -> None:
         self._state = _State()
@@ -300,6 +324,7 @@ class MemoryStore:
         self.audit_log = MemoryAuditLog(self._state)
         self.users = MemoryUsers(self._state)
         self.counters = MemoryCounters(self._state)
+        self.tickets = MemoryTickets(self._state)
 
     def batch(self) -> MemoryWriteBatch:
         return MemoryWriteBatch(self._state)

@@ -196,15 +196,24 @@ class UserItem(BaseItem):
     enabled = BooleanAttribute(default=True)
     # Tokens issued before this instant are refused (logout everywhere, password change, disable).
     tokens_valid_after = NumberAttribute(default=0)
+    mfa_enabled = BooleanAttribute(default=False)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
+
+
+class TicketItem(BaseItem):
+    """Single-use, short-lived: PK `TICKET#<purpose>#<id>`, SK `TICKET`; removed by TTL (`expires_at`)."""
+
+    data = UnicodeAttribute()  # JSON
+    expires_at = NumberAttribute()
 
 
 ALL_MODELS: tuple[type[BaseItem], ...] = (
     BaseItem,
     UniqueKey,
     Counter,
+    TicketItem,
     MemberItem,
     OrganizationItem,
     ChildItem,

@@ -99,6 +99,8 @@ class User:
     display_name: str | None = None
     enabled: bool = True
     tokens_valid_after: int = 0
+    # Set by the API when the user has completed TOTP enrolment or answered a TOTP challenge (§1.2).
+    mfa_enabled: bool = False
     version: int = 1
 
 
@@ -169,6 +171,17 @@ class Counters(Protocol):
     def clear_failures(self, key: str) -> None: ...
 
 
+class Tickets(Protocol):
+    """Short-lived single-use items (MFA set-up sessions, e-mail verification codes).
+
+    Expired tickets read as absent (the table's TTL removes them later); `take` deletes the ticket
+    with a condition, so of two concurrent takers exactly one gets the data."""
+
+    def put(self, key: str, data: dict[str, Any], expires_at: int) -> None: ...
+    def get(self, key: str, now: float) -> dict[str, Any] | None: ...
+    def take(self, key: str, now: float) -> dict[str, Any] | None: ...
+
+
 class Store(Protocol):
     @property
     def members(self) -> MemberReader: ...
@@ -182,6 +195,8 @@ class Store(Protocol):
     def users(self) -> UserReader: ...
     @property
     def counters(self) -> Counters: ...
+    @property
+    def tickets(self) -> Tickets: ...
 
     def batch(self) -> WriteBatch: ...
     def ping(self) -> None: ...

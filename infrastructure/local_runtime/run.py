@@ -77,7 +77,8 @@ class Runtime:
         # moto's Step Functions interpreter calls its own DynamoDB at localhost:$MOTO_PORT.
         os.environ["MOTO_PORT"] = str(self.moto_port)
         resources = provision(stage="local", endpoint_url=endpoint, region=REGION)
-        env = {**fake_aws_env(), **resources.as_env(), **self.extra_env}
+        # Mail the app sends (sign-up codes) is also written to <data-dir>/outbox.jsonl (local only).
+        env = {**fake_aws_env(), **resources.as_env(), "LOCAL_OUTBOX_DIR": str(self.data_dir), **self.extra_env}
         os.environ.update(env)
         self.env = env
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -172,7 +173,11 @@ def main() -> None:
     print(f"Data folder: {args.data_dir} (delete it, or `make reset`, to start from the demo data)")
     print("Demo logins:")
     for role, login in runtime.logins.items():
-        print(f"  {role:<11} {login['email']:<42} {login['password']}")
+        mfa = f"  TOTP secret {login['totp_secret']}" if login.get("totp_secret") else ""
+        print(f"  {role:<11} {login['email']:<42} {login['password']}{mfa}")
+    print("Staff roles sign in with a second step: the 6-digit code of an authenticator app set up with the\n"
+          "TOTP secret above. Locally moto accepts any 6-digit code (e.g. 123456).")
+    print(f"Mail the app sends (member sign-up codes) is also written to {args.data_dir / 'outbox.jsonl'}")
     print("Press Ctrl+C to stop (data is saved).", flush=True)
     while not stopping.is_set():
         if runtime.api and runtime.api.poll() is not None:

@@ -69,22 +69,26 @@ async function loadInto(state, path) {
 }
 
 // A list view's search: the first page into view.s, the count announced to screen readers.
+// Only the newest search may fill the list: the initial load must not overwrite a search typed meanwhile.
 async function runSearch(view, path, noun, labels) {
+  const seq = (view.searchSeq = (view.searchSeq || 0) + 1);
   view.clearErrors();
   view.loading = true;
   try {
     const res = await api.get(path, view.query());
+    if (seq !== view.searchSeq) return;
     view.s.items = res.items || [];
     view.s.next_cursor = res.next_cursor || null;
     view.s.searched = true;
     const n = view.s.items.length;
     say(`${n}${view.s.next_cursor ? "+" : ""} ${noun}${n === 1 ? "" : "s"} found.`);
   } catch (err) {
+    if (seq !== view.searchSeq) return;
     view.s.items = [];
     view.s.next_cursor = null;
     view.showError(err, labels);
   } finally {
-    view.loading = false;
+    if (seq === view.searchSeq) view.loading = false;
   }
 }
 
@@ -275,11 +279,26 @@ function downloadBlob(blob, filename) {
 
 // ====================================================================== login
 
+/** The otpauth:// URI as a QR code image (vendor/qrcode.js, qrcode-generator); "" if the library is missing. */
+function qrDataUrl(text) {
+  if (typeof window.qrcode !== "function") return "";
+  const qr = window.qrcode(0, "M");
+  qr.addData(text);
+  qr.make();
+  return qr.createDataURL(4, 4);
+}
+
 function loginView() {
   return {
     ...base(),
-    step: "login", // login | newPassword | forgot | reset
+    step: "login", // login | newPassword | mfa | mfaSetup | forgot | reset | signup | signupConfirm
     email: "",
+    mfaSecret: "",
+    mfaUri: "",
+    mfaQr: "",
+    signupCard: "",
+    signupLastName: "",
+    signupDob: "",
     password: "",
     newPassword: "",
     confirmPassword: "",
@@ -330,6 +349,7 @@ function loginView() {
           this.info = "You signed in with a temporary password. Choose a new password to continue.";
           return;
         }
+        if (this.mfaStep(res)) return;
         await this.finishLogin(res);
       } catch (err) {
         this.password = "";
@@ -367,6 +387,7 @@ function loginView() {
         const res = await api.auth("challenge", {
           email: this.email.trim(), session: this.challengeSession, new_password: this.newPassword,
         });
+        if (this.mfaStep(res)) return;
         await this.finishLogin(res);
       } catch (err) {
         if (err.status === 401) {
@@ -376,6 +397,90 @@ function loginView() {
         } else {
           this.showError(err, { new_password: "New password", password: "New password" });
         }
+      } finally {
+        this.busy = false;
+      }
+    },
+    /** Second sign-in step for staff roles (modules.md §1.2): enter a code, or first set up an authenticator. */
+    mfaStep(res) {
+      if (res && res.challenge === "SOFTWARE_TOKEN_MFA") {
+        this.challengeSession = res.session;
+        this.setStep("mfa");
+        return true;
+      }
+      if (res && res.challenge === "MFA_SETUP") {
+        this.challengeSession = res.session;
+        this.mfaSecret = res.secret_code;
+        this.mfaUri = res.otpauth_uri;
+        this.mfaQr = qrDataUrl(res.otpauth_uri);
+        this.setStep("mfaSetup");
+        return true;
+      }
+      return false;
+    },
+    async submitMfa() {
+      this.clearErrors();
+      const code = this.code.replace(/\s+/g, "");
+      if (!/^\d{6}$/.test(code)) {
+        const msg = "Enter the 6-digit code from your authenticator app.";
+        return this.localErrors({ code: msg }, msg);
+      }
+      this.busy = true;
+      try {
+        const res = this.step === "mfaSetup"
+          ? await api.auth("mfa/setup", { session: this.challengeSession, code })
+          : await api.auth("mfa", { email: this.email.trim(), session: this.challengeSession, code });
+        this.mfaSecret = "";
+        this.mfaUri = "";
+        this.mfaQr = "";
+        await this.finishLogin(res);
+      } catch (err) {
+        if (err.status === 401) {
+          this.setStep("login");
+          this.showError(new ApiError(401, { error: { message: "Your sign-in attempt expired. Please sign in again." } }));
+        } else {
+          this.code = "";
+          this.showError(err, { code: "Authentication code" });
+        }
+      } finally {
+        this.busy = false;
+      }
+    },
+    /** Member portal self-registration (modules.md §1.4): match on card, last name, birth date; e-mail code. */
+    async signUp() {
+      this.clearErrors();
+      this.info = "";
+      const fields = { card_number: this.signupCard.trim(), last_name: this.signupLastName.trim(),
+        date_of_birth: this.signupDob, email: this.email.trim(), password: this.newPassword,
+        confirm_password: this.confirmPassword };
+      const missing = requireFields(fields, Object.keys(fields));
+      if (Object.keys(missing).length) return this.localErrors(missing);
+      if (this.passwordMismatch()) return;
+      this.busy = true;
+      try {
+        const { confirm_password: _unused, ...body } = fields;
+        await api.auth("sign-up", body);
+        this.setStep("signupConfirm");
+        this.info = "If these details match a member of the local without an account, we sent a 6-digit code to "
+          + `${body.email}. It is valid for 24 hours.`;
+      } catch (err) {
+        this.showError(err, { card_number: "Card number", last_name: "Last name", date_of_birth: "Date of birth",
+          email: "Email", password: "Password" });
+      } finally {
+        this.busy = false;
+      }
+    },
+    async confirmSignUp() {
+      this.clearErrors();
+      const missing = requireFields({ email: this.email, code: this.code }, ["email", "code"]);
+      if (Object.keys(missing).length) return this.localErrors(missing);
+      this.busy = true;
+      try {
+        await api.auth("sign-up/confirm", { email: this.email.trim(), code: this.code.trim() });
+        this.setStep("login");
+        this.info = "Your member account is ready. Sign in with your email and password.";
+      } catch (err) {
+        this.showError(err, { code: "Verification code", email: "Email" });
       } finally {
         this.busy = false;
       }

@@ -14,6 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
+from chalicelib.domain.totp import totp
+from signin import sign_in
+
 CHROMIUM = os.environ.get("UNIONCORE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -81,14 +84,21 @@ def base_url(live_runtime: Any) -> str:
 
 
 @pytest.fixture
-def login(base_url: str) -> Callable[[Page, str, str], None]:
-    """login(page, email, password): sign in through the UI, wait for the app."""
+def login(base_url: str, live_runtime: Any) -> Callable[[Page, str, str], None]:
+    """login(page, email, password): sign in through the UI (with the authenticator code for staff
+    roles), wait for the app."""
 
     def do_login(page: Page, email: str, password: str) -> None:
         page.goto(f"{base_url}/#/login")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
+        secret = live_runtime.totp_secrets.get(email)
+        if secret:
+            code = page.get_by_label("Authentication code")
+            expect(code).to_be_visible()
+            code.fill(totp(secret))
+            page.get_by_role("button", name="Verify").click()
         expect(page.get_by_test_id("logout-button")).to_be_attached()
         expect(page.get_by_test_id("login-form")).to_have_count(0)
 
@@ -96,13 +106,15 @@ def login(base_url: str) -> Callable[[Page, str, str], None]:
 
 
 @pytest.fixture
-def api_token(base_url: str) -> Callable[[Page, str, str], str]:
-    """api_token(page, email, password): access token from POST /api/auth/login (no UI)."""
+def api_token(base_url: str, live_runtime: Any) -> Callable[[Page, str, str], str]:
+    """api_token(page, email, password): access token through the API's sign-in (no UI)."""
 
     def get_token(page: Page, email: str, password: str) -> str:
-        response = page.request.post(f"{base_url}/api/auth/login", data={"email": email, "password": password})
-        assert response.ok, response.text()
-        return str(response.json()["access_token"])
+        def post(path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+            response = page.request.post(f"{base_url}/api{path}", data=body)
+            return response.status, response.json()
+
+        return str(sign_in(post, email, password, live_runtime.totp_secrets.get(email))["access_token"])
 
     return get_token
 

@@ -18,10 +18,7 @@ def token_for(live_runtime: SimpleNamespace, http: requests.Session) -> Callable
 
     def get(role: str) -> str:
         if role not in cache:
-            email, password = live_runtime.logins[role]
-            r = http.post(f"{live_runtime.api}/auth/login", json={"email": email, "password": password}, timeout=30)
-            assert r.status_code == 200, r.text
-            cache[role] = r.json()["access_token"]
+            cache[role] = live_runtime.login(*live_runtime.logins[role])["access_token"]
         return cache[role]
 
     # Sign every role in before any test runs: the lockout test locks one account on purpose.

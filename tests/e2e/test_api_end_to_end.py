@@ -136,6 +136,21 @@ def test_every_route_allows_exactly_the_declared_roles(call, live_runtime, role:
     assert checked >= 25
 
 
+def test_every_public_route_answers_without_a_token(call) -> None:  # type: ignore[no-untyped-def]
+    """The public half of the matrix (sign-in steps, sign-up, health): reachable with no token at all, and an
+    empty body is a 400 naming fields, never a 401/403/5xx."""
+    checked = 0
+    for (method, path), ep in sorted(REGISTRY.items()):
+        if not ep.public:
+            continue
+        r = call(method, path) if method == "GET" else call(method, path, json={})
+        assert r.status_code not in (401, 403) and r.status_code < 500, (method, path, r.status_code, r.text)
+        if ep.body is not None and ep.body.model_fields and any(f.is_required() for f in ep.body.model_fields.values()):
+            assert r.status_code == 400 and r.json()["error"]["fields"], (method, path, r.text)
+        checked += 1
+    assert checked >= 10  # health, openapi, login, challenge, mfa, mfa setup, refresh, reset, sign-up, confirm
+
+
 def test_logout_revokes_the_access_token(live_runtime, http) -> None:  # type: ignore[no-untyped-def]
     email, password = live_runtime.logins["organizer"]
     tokens = http.post(f"{live_runtime.api}/auth/login", json={"email": email, "password": password}).json()

@@ -298,6 +298,7 @@ def test_user_pool_groups_and_client(resources: ProvisionedResources, endpoint: 
     assert (client["AccessTokenValidity"], client["IdTokenValidity"], client["RefreshTokenValidity"]) == (30, 30, 7)
     assert client["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
     assert client["EnableTokenRevocation"] is True
+    assert client["AuthSessionValidity"] == 3
     assert client["PreventUserExistenceErrors"] == "ENABLED"
     assert "custom:member_id" not in client["WriteAttributes"] and "email" not in client["WriteAttributes"]
 

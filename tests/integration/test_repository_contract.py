@@ -205,6 +205,40 @@ def test_counters_window_and_lockout(store: Store) -> None:
     assert store.counters.failures(key) == (0, None)
 
 
+def test_tickets_expire_and_are_taken_exactly_once(store: Store) -> None:
+    """GIVEN a ticket WHEN 8 threads take it at once THEN exactly one gets the data; expired reads as absent."""
+    key = f"TICKET#TEST#{uuid.uuid4().hex}"
+    store.tickets.put(key, {"member_id": "m1", "n": 3}, 2000)
+    assert store.tickets.get(key, 1999.0) == {"member_id": "m1", "n": 3}
+    assert store.tickets.get(key, 2000.0) is None
+    store.tickets.put(key, {"member_id": "m1"}, 10**10)
+    got: list[object] = []
+    gate = threading.Barrier(8)
+
+    def take() -> None:
+        gate.wait()
+        got.append(store.tickets.take(key, 1000.0))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [g for g in got if g is not None] == [{"member_id": "m1"}]
+
+
+def test_user_mfa_flag_round_trips(store: Store) -> None:
+    from chalicelib.store.ports import User
+
+    user = User(id=uuid.uuid4().hex, email=f"{uuid.uuid4().hex}@example.org", roles=["staff"], created_at="t",
+                updated_at="t", mfa_enabled=True)
+    b = store.batch()
+    b.user(user, None)
+    b.commit()
+    saved = store.users.get(user.id)
+    assert saved is not None and saved.mfa_enabled is True
+
+
 def test_foreign_cursor_is_a_400(store: Store) -> None:
     """GIVEN a cursor we did not issue WHEN used THEN a 400 naming `cursor`."""
     with pytest.raises(AppError) as err:
