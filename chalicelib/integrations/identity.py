@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
 import string
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError, ParamValidationError
-
 from chalicelib.config import get_settings
+from chalicelib.integrations.aws import interactive_client
 
 
 class IdentityError(Exception):
@@ -35,12 +31,8 @@ class Challenge:
     session: str
 
 
-@functools.lru_cache(maxsize=1)
 def _client() -> Any:
-    s = get_settings()
-    # Sign-in is interactive: fail fast rather than retrying a broken call for seconds.
-    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10)
-    return boto3.client("cognito-idp", region_name=s.aws_region, endpoint_url=s.aws_endpoint_url, config=config)
+    return interactive_client("cognito-idp")  # sign-in is interactive
 
 
 _CODES = {
@@ -59,6 +51,8 @@ _CODES = {
 
 
 def _call(fn: Any, **kwargs: Any) -> Any:
+    from botocore.exceptions import ClientError, ParamValidationError  # loaded with the client
+
     try:
         return fn(**kwargs)
     except ClientError as exc:
@@ -217,4 +211,4 @@ def set_enabled(email: str, enabled: bool) -> None:
 
 
 def reset_client() -> None:
-    _client.cache_clear()
+    interactive_client.cache_clear()

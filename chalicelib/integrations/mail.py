@@ -7,26 +7,20 @@ to <dir>/outbox.jsonl. The setting is never set on AWS.
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
 from chalicelib.config import get_settings
+from chalicelib.integrations.aws import interactive_client
 
 _outbox_lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=1)
 def _client() -> Any:
-    s = get_settings()
-    config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10)
-    return boto3.client("ses", region_name=s.aws_region, endpoint_url=s.aws_endpoint_url, config=config)
+    return interactive_client("ses")
 
 
 def send(to: str, subject: str, text: str) -> None:
@@ -42,4 +36,4 @@ def send(to: str, subject: str, text: str) -> None:
 
 
 def reset_client() -> None:
-    _client.cache_clear()
+    interactive_client.cache_clear()

@@ -410,7 +410,7 @@ def test_as_env_gives_the_app_its_settings(resources: ProvisionedResources, endp
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    settings = Settings()  # type: ignore[call-arg]
+    settings = Settings.from_env()
     assert settings.table_name == resources.table_name
     assert settings.jwks == env["JWKS_URL"]
 

@@ -119,7 +119,7 @@ def test_given_an_unknown_role_in_the_setting_when_the_service_starts_then_it_re
 
     monkeypatch.setenv("MFA_REQUIRED_ROLES", "admin,superuser")
     with pytest.raises(ValidationError):
-        Settings()  # type: ignore[call-arg]
+        Settings.from_env()
 
 
 def test_given_a_staff_user_without_mfa_when_signing_in_then_mfa_setup_and_no_tokens(
