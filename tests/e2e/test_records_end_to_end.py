@@ -174,3 +174,9 @@ def test_edit_and_end_contracts_without_overlap(call) -> None:  # type: ignore[n
     assert r.status_code == 200 and r.json()["status"] == "ended"
     r = call("PATCH", url, "staff", json={"version": v + 1, "expiration_date": "2031-07-30"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "CONTRACT_ENDED"
+    assert code in call("GET", f"/employers/{oid}", "staff").json()["contract_codes"]  # the 2033 one still holds it
+    # end the other one too: the employer no longer holds the code (and other suites' counts stay as seeded)
+    r = call("POST", f"/employers/{oid}/contracts/{second.json()['id']}/end", "staff",
+             json={"version": v + 1, "expiration_date": "2033-01-31"})
+    assert r.status_code == 200, r.text
+    assert code not in call("GET", f"/employers/{oid}", "staff").json()["contract_codes"]
