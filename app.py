@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from chalice import AuthResponse, Chalice, Response
@@ -15,11 +15,13 @@ from chalicelib.domain.employers import (
     ContactCreate,
     ContractCode,
     ContractCreate,
+    ContractUpdate,
+    EmployerContactUpdate,
     OrganizationCreate,
     OrganizationUpdate,
     WorksiteCreate,
 )
-from chalicelib.domain.employment import EmploymentCreate, NoteCreate
+from chalicelib.domain.employment import EmploymentCorrection, EmploymentCreate, EmploymentEnd, NoteCreate, NoteUpdate
 from chalicelib.domain.members import (
     CardType,
     Classification,
@@ -327,6 +329,37 @@ def notes_add(req: Req, member_id: str) -> dict[str, Any]:
     return member_records.add_note(_require(req), member_id, req.body)
 
 
+@api.route("/members/{member_id}/employment/{employment_id}/end", "POST", roles=MEMBER_CREATORS, body=EmploymentEnd,
+           summary="End a current job (frees the one-current-job marker)")
+def employment_end(req: Req, member_id: str, employment_id: str) -> dict[str, Any]:
+    return member_records.end_employment(_require(req), member_id, employment_id, req.body)
+
+
+@api.route("/members/{member_id}/employment/{employment_id}/correct", "POST", roles=MEMBER_CREATORS,
+           body=EmploymentCorrection, summary="Correct an employment record (reason required, audited old/new)")
+def employment_correct(req: Req, member_id: str, employment_id: str) -> dict[str, Any]:
+    return member_records.correct_employment(_require(req), member_id, employment_id, req.body)
+
+
+@api.route("/members/{member_id}/notes/{note_id}", "PATCH", roles=MEMBER_READERS, body=NoteUpdate,
+           summary="Edit a note (author or admin; the previous version is kept)")
+def notes_edit(req: Req, member_id: str, note_id: str) -> dict[str, Any]:
+    return member_records.edit_note(_require(req), member_id, note_id, req.body)
+
+
+@api.route("/members/{member_id}/notes/{note_id}", "DELETE", roles=MEMBER_READERS, body=DeleteBody,
+           summary="Soft-delete a note (author or admin, reason required)")
+def notes_delete(req: Req, member_id: str, note_id: str) -> dict[str, Any]:
+    b = req.body
+    return member_records.delete_note(_require(req), member_id, note_id, b.reason, b.version)
+
+
+@api.route("/members/{member_id}/notes/{note_id}/history", "GET", roles=ADMIN,
+           summary="A note as it is now and its earlier versions (admin, audited read)")
+def notes_history(req: Req, member_id: str, note_id: str) -> dict[str, Any]:
+    return member_records.note_history(_require(req), member_id, note_id)
+
+
 # -- employers ------------------------------------------------------------------------------------
 
 EMPLOYER_FILTERS = (
@@ -394,6 +427,56 @@ def worksites_add(req: Req, org_id: str) -> dict[str, Any]:
     b = req.body
     return employer_service.add_worksite(_require(req), org_id, WorksiteCreate(
         **b.model_dump(exclude={"version"})), b.version)
+
+
+class ContactEditBody(EmployerContactUpdate):
+    version: int = Field(ge=1, description="the employer's version")
+
+
+class ContractEditBody(ContractUpdate):
+    version: int = Field(ge=1, description="the employer's version")
+
+
+class ContractEndBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expiration_date: date
+    version: int = Field(ge=1, description="the employer's version")
+
+
+class ChildDeleteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+    version: int = Field(ge=1, description="the employer's version")
+
+
+@api.route("/employers/{org_id}/contacts/{contact_id}", "PATCH", roles=STAFF, body=ContactEditBody,
+           summary="Edit a contact (making it primary demotes the old primary)")
+def contacts_edit(req: Req, org_id: str, contact_id: str) -> dict[str, Any]:
+    b = req.body
+    changes = EmployerContactUpdate(**b.model_dump(include=b.model_fields_set - {"version"}))
+    return employer_service.update_contact(_require(req), org_id, contact_id, changes, b.version)
+
+
+@api.route("/employers/{org_id}/contacts/{contact_id}", "DELETE", roles=STAFF, body=ChildDeleteBody,
+           summary="Remove a contact (soft, reason required)")
+def contacts_remove(req: Req, org_id: str, contact_id: str) -> dict[str, Any]:
+    b = req.body
+    return employer_service.remove_contact(_require(req), org_id, contact_id, b.reason, b.version)
+
+
+@api.route("/employers/{org_id}/contracts/{contract_id}", "PATCH", roles=STAFF, body=ContractEditBody,
+           summary="Edit a contract's dates (no overlap with the same code)")
+def contracts_edit(req: Req, org_id: str, contract_id: str) -> dict[str, Any]:
+    b = req.body
+    changes = ContractUpdate(**b.model_dump(include=b.model_fields_set - {"version"}))
+    return employer_service.update_contract(_require(req), org_id, contract_id, changes, b.version)
+
+
+@api.route("/employers/{org_id}/contracts/{contract_id}/end", "POST", roles=STAFF, body=ContractEndBody,
+           summary="End a contract on a date")
+def contracts_end(req: Req, org_id: str, contract_id: str) -> dict[str, Any]:
+    b = req.body
+    return employer_service.end_contract(_require(req), org_id, contract_id, b.expiration_date, b.version)
 
 
 # -- books ----------------------------------------------------------------------------------------

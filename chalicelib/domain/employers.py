@@ -101,3 +101,27 @@ class WorksiteCreate(BaseModel):
 def ranges_overlap(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
     """Closed ranges; an open end runs forever."""
     return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)
+
+
+class EmployerContactUpdate(_Contactish):
+    """Partial edit of a contact; `is_primary: true` demotes the current primary in the same write."""
+
+    name: OrgName | None = None
+    title: Line = None
+    is_primary: bool | None = None
+    may_submit_requests: bool | None = None
+    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class ContractUpdate(BaseModel):
+    """Dates of a contract (the code is its identity and is not editable; status changes only by `end`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    effective_date: date | None = None
+    expiration_date: date | None = None
+
+
+def contract_range_problem(effective: date, expiration: date | None) -> str | None:
+    if expiration is not None and expiration < effective:
+        return "must not be before the effective date"
+    return None

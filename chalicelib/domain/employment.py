@@ -66,3 +66,63 @@ def can_read_note(visibility: NoteVisibility, author_id: str, reader_id: str, ro
     if visibility is NoteVisibility.OFFICERS:
         return Role.OFFICER in roles
     return author_id == reader_id
+
+
+def can_change_note(author_id: str, caller_id: str, roles: frozenset[Role]) -> bool:
+    """§5: a note is edited or (soft) deleted by its author or by an admin."""
+    return Role.ADMIN in roles or (bool(roles & _NOTE_READERS) and author_id == caller_id)
+
+
+class NoteUpdate(BaseModel):
+    """An edit of a note: the previous text, category and visibility are kept as a version (§5)."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)] | None = None
+    category: NoteCategory | None = None
+    visibility: NoteVisibility | None = None
+
+
+NOTE_EDITABLE = ("text", "category", "visibility")
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class EmploymentEnd(BaseModel):
+    """End the current job (§4): the end date must not be before the start date."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    end_date: date
+    end_hourly_rate: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=2)
+
+
+class EmploymentCorrection(BaseModel):
+    """A correction of a direct-hire or imported record (§4.3): reason required, audited old/new.
+    An explicit `end_date: null` makes the record current again (if no other job is)."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
+    reason: Reason
+    employer_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    start_date: date | None = None
+    end_date: date | None = None
+    job_class: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+    hourly_rate: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=2)
+
+
+def dispatch_sourced(record: dict[str, object]) -> bool:
+    """§4.3: dispatch-sourced records change only through dispatch actions."""
+    return record.get("source") == "dispatch"
+
+
+def job_dates_problem(start: date, end: date | None) -> str | None:
+    """§4.2 invariant: end date ≥ start date (None = current, always fine)."""
+    if end is not None and end < start:
+        return "must not be before the start date"
+    return None
+
+
+def periods_overlap(a_start: date, a_end: date | None, b_start: date, b_end: date | None) -> bool:
+    """§4.2: periods of one member must not overlap (closed ranges; an open end runs forever)."""
+    return (a_end is None or b_start <= a_end) and (b_end is None or a_start <= b_end)

@@ -147,7 +147,8 @@ def _plain(value: Any) -> Any:
 
 
 def _child_of(item: ChildItem) -> Child:
-    kind, sort, _ = item.SK.split("#", 2)
+    # SK = <KIND>#<sort>#<id>: the sort may itself hold '#' (contract code#date, note id#version); ids never do.
+    sort = item.SK.split("#", 1)[1].rsplit("#", 1)[0]
     return Child(
         kind=item.entity, id=item.id, parent_key=item.PK, data=_plain(item.data),
         created_at=item.created_at, updated_at=item.updated_at, version=item.version or 1,
@@ -329,8 +330,8 @@ class DynamoOrganizations:
 
 
 class DynamoChildren:
-    def list(self, parent_key: str, kind: str) -> list[Child]:
-        prefix = f"{kind.upper()}#"
+    def list(self, parent_key: str, kind: str, sort_prefix: str = "") -> list[Child]:
+        prefix = f"{kind.upper()}#{sort_prefix}"
         return [_child_of(i) for i in ChildItem.query(parent_key, ChildItem.SK.startswith(prefix))]
 
     def get(self, parent_key: str, kind: str, child_id: str) -> Child | None:

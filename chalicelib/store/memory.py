@@ -200,9 +200,10 @@ class MemoryChildren:
     def __init__(self, state: _State) -> None:
         self._s = state
 
-    def list(self, parent_key: str, kind: str) -> list[Child]:
+    def list(self, parent_key: str, kind: str, sort_prefix: str = "") -> list[Child]:
         with self._s.lock:
-            found = [c for (p, _), c in self._s.children.items() if p == parent_key and c.kind == kind]
+            found = [c for (p, _), c in self._s.children.items()
+                     if p == parent_key and c.kind == kind and c.sort.startswith(sort_prefix)]
         return sorted(found, key=lambda c: keys.child_sk(c.kind, c.sort, c.id))
 
     def get(self, parent_key: str, kind: str, child_id: str) -> Child | None:

@@ -33,7 +33,8 @@ export const CAPABILITIES = {
   "members.includeDeleted": RECORD_STAFF,
   "employment.add": RECORD_STAFF,
   "notes.view": READERS,
-  "notes.add": READERS,
+  "notes.add": READERS,                    // edit/delete: the author or an admin (the API sends `editable`)
+  "notes.versions": ["admin"],             // GET …/notes/{id}/history
   "employers.view": READERS,
   "employers.edit": EDITORS,
   "audit.view": STAFF_ROLES,

@@ -52,6 +52,27 @@ function requireFields(values, names) {
   return errors;
 }
 
+/** Focus an element by id once Alpine has rendered it (inline edit forms). */
+function focusSoon(component, id) {
+  component.$nextTick(() => {
+    const el = document.getElementById(id);
+    if (el) el.focus();
+  });
+}
+
+/** An inline sub-form's state: which row it edits, its values and its errors. */
+function inlineForm() {
+  return { id: "", mode: "", form: {}, errors: {}, error: "" };
+}
+
+/** Put an API error into an inline form; 409 answers say why and the caller reloads. */
+function inlineError(state, err, what) {
+  state.errors = err instanceof ApiError ? err.fieldMap() : {};
+  state.error = err.status === 409 && err.code === "CONCURRENT_UPDATE"
+    ? `This ${what} was changed by someone else. The latest version is shown; try again.`
+    : err.message;
+}
+
 /** Shared helpers mixed into every component (no getters here: spread-safe). */
 // Fills a tab's list state ({ items, loading, loaded, error }) from a GET answering { items }.
 async function loadInto(state, path) {
@@ -610,6 +631,9 @@ function memberDetailView() {
     noteError: "",
     noteCategories: options(NOTE_CATEGORIES),
     noteVisibility: options(NOTE_VISIBILITY, NOTE_VISIBILITY_LABELS),
+    noteChange: inlineForm(),
+    noteVersions: {},
+    jobChange: inlineForm(),
     statusChange: { action: "", reason: "" },
     statusErrors: {},
     statusError: "",
@@ -779,6 +803,120 @@ function memberDetailView() {
     },
     visibilityLabel(v) {
       return NOTE_VISIBILITY_LABELS[v] || humanize(v);
+    },
+    /** Open the inline edit ("edit") or delete ("delete") form of one note. */
+    openNote(n, mode) {
+      this.noteChange = {
+        ...inlineForm(), id: n.id, mode,
+        form: mode === "edit" ? pick(n, ["text", "category", "visibility"]) : { reason: "" },
+      };
+      focusSoon(this, `note-${mode}-${mode === "edit" ? "text" : "reason"}-${n.id}`);
+    },
+    closeNote() {
+      const id = this.noteChange.id;
+      this.noteChange = inlineForm();
+      focusSoon(this, `note-actions-${id}`);
+    },
+    async saveNote(n) {
+      const c = this.noteChange;
+      const required = c.mode === "edit" ? ["text"] : ["reason"];
+      c.errors = requireFields(c.form, required);
+      c.error = Object.keys(c.errors).length
+        ? (c.mode === "edit" ? "The note cannot be empty." : "Give a reason for deleting this note.") : "";
+      if (c.error) return;
+      this.busy = true;
+      const path = `/members/${encodeURIComponent(this.id)}/notes/${encodeURIComponent(n.id)}`;
+      try {
+        if (c.mode === "edit") {
+          await api.patch(path, { ...clean(c.form), version: n.version });
+          say("Note saved. The earlier version is kept.");
+        } else {
+          await api.del(path, { reason: c.form.reason.trim(), version: n.version });
+          say("Note deleted.");
+        }
+        this.noteChange = inlineForm();
+        delete this.noteVersions[n.id];
+        this.history.loaded = false;
+        await this.loadNotes();
+      } catch (err) {
+        inlineError(c, err, "note");
+        if (err.status === 409 || err.status === 404) await this.loadNotes();
+      } finally {
+        this.busy = false;
+      }
+    },
+    /** Admins: earlier versions of a note (GET …/history, an audited read), shown under the note. */
+    async toggleVersions(n) {
+      if (this.noteVersions[n.id]) {
+        delete this.noteVersions[n.id];
+        return;
+      }
+      this.noteVersions[n.id] = { loading: true, items: [], error: "" };
+      try {
+        const res = await api.get(`/members/${encodeURIComponent(this.id)}/notes/${encodeURIComponent(n.id)}/history`);
+        this.noteVersions[n.id] = { loading: false, items: (res.versions || []).slice().reverse(), error: "" };
+        say(`${res.versions.length} earlier version${res.versions.length === 1 ? "" : "s"}.`);
+      } catch (err) {
+        this.noteVersions[n.id] = { loading: false, items: [], error: err.message };
+      }
+    },
+
+    // ---- employment: end a current job, correct a record (not dispatch records: those change by dispatch)
+    canChangeJob(j) {
+      return this.can("employment.add") && !this.record.deleted_at && j.source !== "dispatch";
+    },
+    openJob(j, mode) {
+      const form = mode === "end"
+        ? { end_date: "", end_hourly_rate: "" }
+        : { ...pick(j, ["start_date", "end_date", "job_class", "hourly_rate"]), reason: "" };
+      this.jobChange = { ...inlineForm(), id: j.id, mode, form, original: { ...form } };
+      focusSoon(this, mode === "end" ? "job-end-date" : "job-fix-start");
+    },
+    closeJob() {
+      const id = this.jobChange.id;
+      this.jobChange = inlineForm();
+      focusSoon(this, `job-actions-${id}`);
+    },
+    get changingJob() {
+      return this.employment.items.find((j) => j.id === this.jobChange.id) || null;
+    },
+    async saveJob() {
+      const c = this.jobChange;
+      const j = this.changingJob;
+      if (!j) return;
+      c.errors = requireFields(c.form, c.mode === "end" ? ["end_date"] : ["reason", "start_date"]);
+      c.error = Object.keys(c.errors).length ? "Please fill in the required fields." : "";
+      if (!c.error && c.form.end_date && c.form.end_date < (c.mode === "end" ? j.start_date : c.form.start_date)) {
+        c.errors = { end_date: "Must not be before the start date." };
+        c.error = "The end date is before the start date.";
+      }
+      if (c.error) return;
+      const base = `/members/${encodeURIComponent(this.id)}/employment/${encodeURIComponent(j.id)}`;
+      let body;
+      if (c.mode === "end") {
+        body = { ...compact(c.form), version: j.version };
+        if (body.end_hourly_rate !== undefined) body.end_hourly_rate = Number(body.end_hourly_rate).toFixed(2);
+      } else {
+        // Send only what changed (and the reason): an emptied end date makes the job current again.
+        body = { version: j.version, reason: c.form.reason.trim() };
+        for (const k of ["start_date", "end_date", "job_class", "hourly_rate"]) {
+          const now = typeof c.form[k] === "string" ? c.form[k].trim() : c.form[k];
+          if (String(now ?? "") !== String(c.original[k] ?? "")) body[k] = now === "" ? null : now;
+        }
+        if (body.hourly_rate) body.hourly_rate = Number(body.hourly_rate).toFixed(2);
+      }
+      this.busy = true;
+      try {
+        await api.post(`${base}/${c.mode === "end" ? "end" : "correct"}`, body);
+        say(c.mode === "end" ? "Job ended." : "Employment record corrected.");
+        this.jobChange = inlineForm();
+        await this.loadEmployment();
+      } catch (err) {
+        inlineError(c, err, "employment record");
+        if (err.status === 409 && err.code === "CONCURRENT_UPDATE") await this.loadEmployment();
+      } finally {
+        this.busy = false;
+      }
     },
 
     // ---- history (audit)
@@ -958,6 +1096,8 @@ function employerDetailView() {
       contacts: { form: blank.contacts(), errors: {}, error: "" },
       worksites: { form: blank.worksites(), errors: {}, error: "" },
     },
+    contactChange: inlineForm(),
+    contractChange: inlineForm(),
     busy: false,
     contractState,
 
@@ -996,6 +1136,87 @@ function employerDetailView() {
       if (f.type === "tel") return formatPhone(v);
       if (f.name === "status") return humanize(v) || "—";
       return formatValue(v);
+    },
+    // ---- edit / remove a contact; edit / end a contract (each carries the employer's version)
+    openContact(c, mode) {
+      const form = mode === "edit"
+        ? { ...pick(c, ["name", "title", "phone", "email"]), is_primary: !!c.is_primary, may_submit_requests: !!c.may_submit_requests }
+        : { reason: "" };
+      this.contactChange = { ...inlineForm(), id: c.id, mode, form, original: { ...form } };
+      focusSoon(this, mode === "edit" ? `ce-name-${c.id}` : `ce-reason-${c.id}`);
+    },
+    closeContact() {
+      const id = this.contactChange.id;
+      this.contactChange = inlineForm();
+      focusSoon(this, `contact-actions-${id}`);
+    },
+    async saveContact(c) {
+      const ch = this.contactChange;
+      ch.errors = requireFields(ch.form, ch.mode === "edit" ? ["name"] : ["reason"]);
+      ch.error = Object.keys(ch.errors).length
+        ? (ch.mode === "edit" ? "The name is required." : "Give a reason for removing this contact.") : "";
+      if (ch.error) return;
+      const path = `/employers/${encodeURIComponent(this.id)}/contacts/${encodeURIComponent(c.id)}`;
+      this.busy = true;
+      try {
+        if (ch.mode === "edit") {
+          const body = { version: this.record.version };
+          for (const [k, v] of Object.entries(clean(ch.form))) if (v !== (ch.original[k] === "" ? null : ch.original[k])) body[k] = v;
+          await api.patch(path, body);
+          say(body.is_primary ? `${ch.form.name} is now the primary contact.` : "Contact saved.");
+        } else {
+          await api.del(path, { reason: ch.form.reason.trim(), version: this.record.version });
+          say("Contact removed.");
+        }
+        this.contactChange = inlineForm();
+        this.record = await this.fetchRecord();
+      } catch (err) {
+        inlineError(ch, err, "employer");
+        if (err.status === 409 || err.status === 404) this.record = await this.fetchRecord().catch(() => this.record);
+      } finally {
+        this.busy = false;
+      }
+    },
+    openContract(c, mode) {
+      const form = mode === "edit" ? pick(c, ["effective_date", "expiration_date"]) : { expiration_date: "" };
+      this.contractChange = { ...inlineForm(), id: c.id, mode, form, original: { ...form } };
+      focusSoon(this, mode === "edit" ? "ctc-eff" : "ctc-end");
+    },
+    closeContract() {
+      const id = this.contractChange.id;
+      this.contractChange = inlineForm();
+      focusSoon(this, `contract-actions-${id}`);
+    },
+    get changingContract() {
+      return (this.record && (this.record.contracts || []).find((c) => c.id === this.contractChange.id)) || null;
+    },
+    async saveContract() {
+      const ch = this.contractChange;
+      const c = this.changingContract;
+      if (!c) return;
+      ch.errors = requireFields(ch.form, ch.mode === "edit" ? ["effective_date"] : ["expiration_date"]);
+      ch.error = Object.keys(ch.errors).length ? "Please fill in the required fields." : "";
+      if (ch.error) return;
+      const path = `/employers/${encodeURIComponent(this.id)}/contracts/${encodeURIComponent(c.id)}`;
+      this.busy = true;
+      try {
+        if (ch.mode === "edit") {
+          const body = { version: this.record.version };
+          for (const [k, v] of Object.entries(clean(ch.form))) if (v !== (ch.original[k] || null)) body[k] = v;
+          await api.patch(path, body);
+          say("Contract dates saved.");
+        } else {
+          await api.post(`${path}/end`, { expiration_date: ch.form.expiration_date, version: this.record.version });
+          say("Contract ended.");
+        }
+        this.contractChange = inlineForm();
+        this.record = await this.fetchRecord();
+      } catch (err) {
+        inlineError(ch, err, "employer");
+        if (err.status === 409 && err.code === "CONCURRENT_UPDATE") this.record = await this.fetchRecord().catch(() => this.record);
+      } finally {
+        this.busy = false;
+      }
     },
     async addSub(kind, required) {
       const s = this.sub[kind];

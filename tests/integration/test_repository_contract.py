@@ -265,3 +265,50 @@ def test_committing_a_user_change_drops_the_authorizers_cached_copy(store: Store
     b.commit()
     cached = RECENT_USERS.get(store.users, user.id, 60)
     assert cached is not None and cached.enabled is False
+
+
+def test_children_narrowed_by_sort_prefix_and_sort_keys_holding_hashes_round_trip(store: Store) -> None:
+    """GIVEN versions of two notes (sort `<note id>#<n>`) WHEN listed with one note's prefix THEN only that
+    note's versions, in order, with the full sort key; kind `note` does not pick up `note_version`."""
+    parent = keys.member_pk(uuid.uuid4().hex)
+    now = datetime.now(UTC).isoformat()
+    b = store.batch()
+    for note in ("n1" + uuid.uuid4().hex[:6], "n2" + uuid.uuid4().hex[:6]):
+        b.child(Child(kind="note", id=note, parent_key=parent, data={"text": "now"}, created_at=now,
+                      updated_at=now, sort=now), None)
+        for n in (2, 1):
+            b.child(Child(kind="note_version", id=f"v{n}{uuid.uuid4().hex[:6]}", parent_key=parent,
+                          data={"note_id": note, "version": n}, created_at=now, updated_at=now,
+                          sort=f"{note}#{n:06d}"), None)
+    b.commit()
+    notes = store.children.list(parent, "note")
+    assert len(notes) == 2
+    first = notes[0].id
+    versions = store.children.list(parent, "note_version", f"{first}#")
+    assert [v.data["version"] for v in versions] == [1, 2]
+    assert versions[0].sort == f"{first}#000001"
+    assert len(store.children.list(parent, "note_version")) == 4
+
+
+def test_child_updated_at_its_version_stays_one_item(store: Store) -> None:
+    """GIVEN a contract child (sort `CODE#date`) WHEN read back and saved at its version THEN the same item
+    is replaced (no copy), the version moves on, and a second save from the old version is StaleVersion."""
+    parent = keys.org_pk(uuid.uuid4().hex)
+    now = datetime.now(UTC).isoformat()
+    b = store.batch()
+    b.child(Child(kind="contract", id="c" + uuid.uuid4().hex[:8], parent_key=parent,
+                  data={"contract_code": "WIREPERSON", "effective_date": "2025-01-01"}, created_at=now,
+                  updated_at=now, sort="WIREPERSON#2025-01-01"), None)
+    b.commit()
+    [stored] = store.children.list(parent, "contract")
+    assert stored.sort == "WIREPERSON#2025-01-01" and stored.version == 1
+    b = store.batch()
+    b.child(Child(**{**stored.__dict__, "data": {**stored.data, "effective_date": "2024-07-01"}}), 1)
+    b.commit()
+    [after] = store.children.list(parent, "contract")
+    assert after.version == 2 and after.data["effective_date"] == "2024-07-01"
+    assert store.children.get(parent, "contract", stored.id) == after
+    b = store.batch()
+    b.child(stored, 1)
+    with pytest.raises(StaleVersion):
+        b.commit()
