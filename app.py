@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from chalice import AuthResponse, Chalice, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from chalicelib.domain.employers import (
     ContactCreate,
@@ -31,6 +31,7 @@ from chalicelib.domain.members import (
     MemberUpdate,
     StatusAction,
 )
+from chalicelib.domain.model import DomainModel
 from chalicelib.domain.roles import Role
 from chalicelib.http.api import CURSOR, EVERYONE, LIMIT, MEMBER_READERS, STAFF, Api, QueryParam, Req
 from chalicelib.http.authorizer import Denied, authorize
@@ -96,13 +97,13 @@ def openapi(req: Req) -> dict[str, Any]:
 
 # -- auth -----------------------------------------------------------------------------------------
 
-class LoginBody(BaseModel):
+class LoginBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=256)
 
 
-class ChallengeBody(BaseModel):
+class ChallengeBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=254)
     session: str = Field(min_length=1, max_length=4096)
@@ -112,35 +113,35 @@ class ChallengeBody(BaseModel):
 TOTP_CODE = r"^\d{6}$"
 
 
-class MfaBody(BaseModel):
+class MfaBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=254)
     session: str = Field(min_length=1, max_length=4096)
     code: str = Field(pattern=TOTP_CODE, description="6-digit code from the authenticator app")
 
 
-class MfaSetupBody(BaseModel):
+class MfaSetupBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     session: str = Field(min_length=1, max_length=256)
     code: str = Field(pattern=TOTP_CODE, description="first 6-digit code from the authenticator app")
 
 
-class RefreshBody(BaseModel):
+class RefreshBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     refresh_token: str = Field(min_length=1, max_length=8192)
 
 
-class LogoutBody(BaseModel):
+class LogoutBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     refresh_token: str | None = Field(default=None, max_length=8192)
 
 
-class ForgotBody(BaseModel):
+class ForgotBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=254)
 
 
-class ConfirmForgotBody(BaseModel):
+class ConfirmForgotBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(min_length=3, max_length=254)
     code: str = Field(min_length=1, max_length=100)
@@ -267,7 +268,7 @@ def members_update(req: Req, member_id: str) -> dict[str, Any]:
     return member_service.view(ctx, member_service.update(ctx, member_id, req.body))
 
 
-class StatusBody(BaseModel):
+class StatusBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     action: StatusAction
     reason: str = Field(min_length=1, max_length=500)
@@ -281,13 +282,13 @@ def members_status(req: Req, member_id: str) -> dict[str, Any]:
     return member_service.view(ctx, member_service.change_status(ctx, member_id, b.action, b.reason, b.version))
 
 
-class DeleteBody(BaseModel):
+class DeleteBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500)
     version: int = Field(ge=1)
 
 
-class RestoreBody(BaseModel):
+class RestoreBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     version: int = Field(ge=1)
 
@@ -437,13 +438,13 @@ class ContractEditBody(ContractUpdate):
     version: int = Field(ge=1, description="the employer's version")
 
 
-class ContractEndBody(BaseModel):
+class ContractEndBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     expiration_date: date
     version: int = Field(ge=1, description="the employer's version")
 
 
-class ChildDeleteBody(BaseModel):
+class ChildDeleteBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500)
     version: int = Field(ge=1, description="the employer's version")
@@ -528,7 +529,7 @@ def users_roles(req: Req, user_id: str) -> dict[str, Any]:
     return user_service.user_json(user_service.set_roles(_require(req), user_id, req.body))
 
 
-class EmptyBody(BaseModel):
+class EmptyBody(DomainModel):
     model_config = ConfigDict(extra="forbid")
 
 

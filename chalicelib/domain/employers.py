@@ -7,9 +7,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints, field_validator, model_validator
 
 from chalicelib.domain.members import Line, State, Zip, normalize_phone
+from chalicelib.domain.model import DomainModel
 
 
 class ContractCode(StrEnum):
@@ -31,7 +32,7 @@ def normalize_name(name: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[.,]", "", name.upper())).strip()
 
 
-class _Contactish(BaseModel):
+class _Contactish(DomainModel):
     model_config = ConfigDict(extra="forbid")
     phone: str | None = None
     email: EmailStr | None = None
@@ -66,7 +67,7 @@ class OrganizationUpdate(_Contactish):
     website: Line = None
 
 
-class ContractCreate(BaseModel):
+class ContractCreate(DomainModel):
     model_config = ConfigDict(extra="forbid")
     contract_code: ContractCode
     effective_date: date
@@ -87,7 +88,7 @@ class ContactCreate(_Contactish):
     notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
-class WorksiteCreate(BaseModel):
+class WorksiteCreate(DomainModel):
     model_config = ConfigDict(extra="forbid")
     name: OrgName
     code: Line = None
@@ -113,7 +114,7 @@ class EmployerContactUpdate(_Contactish):
     notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
-class ContractUpdate(BaseModel):
+class ContractUpdate(DomainModel):
     """Dates of a contract (the code is its identity and is not editable; status changes only by `end`)."""
 
     model_config = ConfigDict(extra="forbid")

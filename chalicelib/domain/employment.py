@@ -7,12 +7,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.domain.model import DomainModel
 from chalicelib.domain.roles import Role
 
 
-class EmploymentCreate(BaseModel):
+class EmploymentCreate(DomainModel):
     model_config = ConfigDict(extra="forbid")
     employer_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     worksite_id: str | None = None
@@ -45,7 +46,7 @@ class NoteVisibility(StrEnum):
     ALL_AUTHORIZED = "all_authorized"
 
 
-class NoteCreate(BaseModel):
+class NoteCreate(DomainModel):
     model_config = ConfigDict(extra="forbid")
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
     category: NoteCategory = NoteCategory.GENERAL
@@ -73,7 +74,7 @@ def can_change_note(author_id: str, caller_id: str, roles: frozenset[Role]) -> b
     return Role.ADMIN in roles or (bool(roles & _NOTE_READERS) and author_id == caller_id)
 
 
-class NoteUpdate(BaseModel):
+class NoteUpdate(DomainModel):
     """An edit of a note: the previous text, category and visibility are kept as a version (§5)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -88,7 +89,7 @@ NOTE_EDITABLE = ("text", "category", "visibility")
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
-class EmploymentEnd(BaseModel):
+class EmploymentEnd(DomainModel):
     """End the current job (§4): the end date must not be before the start date."""
 
     model_config = ConfigDict(extra="forbid")
@@ -97,7 +98,7 @@ class EmploymentEnd(BaseModel):
     end_hourly_rate: Decimal | None = Field(default=None, ge=0, le=1000, decimal_places=2)
 
 
-class EmploymentCorrection(BaseModel):
+class EmploymentCorrection(DomainModel):
     """A correction of a direct-hire or imported record (§4.3): reason required, audited old/new.
     An explicit `end_date: null` makes the record current again (if no other job is)."""
 

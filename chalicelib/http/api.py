@@ -7,18 +7,17 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from collections.abc import Callable
 
+from aws_lambda_powertools.metrics import MetricUnit
 from chalice import Chalice, CORSConfig, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.domain.audit import Actor, AuditAction
 from chalicelib.domain.roles import ALL_ROLES, Role
 from chalicelib.errors import AppError, FieldProblem, bad_request
-from aws_lambda_powertools.metrics import MetricUnit
-
 from chalicelib.observability import annotate, logger, metrics
 from chalicelib.services.context import Caller, Ctx
 

@@ -7,8 +7,8 @@ from typing import Any
 from chalicelib.config import get_settings
 from chalicelib.domain.roles import needs_mfa, parse_roles
 from chalicelib.integrations.tokens import InvalidToken, verify_access_token
-from chalicelib.store.recent_users import RECENT_USERS
 from chalicelib.store.ports import Store
+from chalicelib.store.recent_users import RECENT_USERS
 
 
 class Denied(Exception):

@@ -7,11 +7,11 @@ Text is trimmed (trailing-space quirk); ids stay text (leading zeros); money sta
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Iterator
 
 from chalicelib.domain.employers import normalize_name
 from chalicelib.domain.members import CardType, Classification, MemberStatus, normalize_phone

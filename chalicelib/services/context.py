@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from collections.abc import Callable
 
 from chalicelib.domain.audit import Actor, AuditAction, AuditEntry, diff
 from chalicelib.domain.ids import new_ulid

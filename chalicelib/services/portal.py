@@ -18,10 +18,11 @@ import time
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator
 
 from chalicelib.domain.audit import Actor, AuditAction
 from chalicelib.domain.members import Member, name_key
+from chalicelib.domain.model import DomainModel
 from chalicelib.domain.roles import Role
 from chalicelib.errors import DuplicateKey, FieldProblem, bad_request, conflict
 from chalicelib.integrations import identity, mail
@@ -50,7 +51,7 @@ def password_problem(value: str) -> str | None:
     return None
 
 
-class SignUp(BaseModel):
+class SignUp(DomainModel):
     model_config = ConfigDict(extra="forbid")
     card_number: str = Field(pattern=r"^\d{7}$", description="7-digit union card number")
     last_name: str = Field(min_length=1, max_length=60)
@@ -67,7 +68,7 @@ class SignUp(BaseModel):
         return value
 
 
-class SignUpConfirm(BaseModel):
+class SignUpConfirm(DomainModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
     code: str = Field(pattern=r"^\d{6}$", description="6-digit code from the e-mail")

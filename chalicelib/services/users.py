@@ -6,9 +6,10 @@ import time
 from dataclasses import asdict, replace
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.model import DomainModel
 from chalicelib.domain.roles import Role
 from chalicelib.errors import DuplicateKey, FieldProblem, bad_request, conflict, not_found
 from chalicelib.integrations import identity
@@ -18,7 +19,7 @@ from chalicelib.store import keys
 from chalicelib.store.ports import Page, User
 
 
-class UserInvite(BaseModel):
+class UserInvite(DomainModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
     roles: list[Role] = Field(min_length=1)
@@ -26,7 +27,7 @@ class UserInvite(BaseModel):
     display_name: str | None = Field(default=None, max_length=100)
 
 
-class RolesUpdate(BaseModel):
+class RolesUpdate(DomainModel):
     model_config = ConfigDict(extra="forbid")
     roles: list[Role] = Field(min_length=1)
 

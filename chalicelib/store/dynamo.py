@@ -30,8 +30,8 @@ from chalicelib.store.models import (
     UserItem,
     bind_models,
 )
-from chalicelib.store.recent_users import RECENT_USERS
 from chalicelib.store.ports import Child, MemberQuery, Organization, OrganizationSummary, Page, User
+from chalicelib.store.recent_users import RECENT_USERS
 
 M = TypeVar("M", bound=Model)
 E = TypeVar("E")

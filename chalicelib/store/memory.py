@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import copy
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from typing import Any, TypeVar
-from collections.abc import Callable, Iterable
 
 from chalicelib.domain.audit import AuditEntry
 from chalicelib.domain.members import Member, MemberSummary, name_key, summary_of
 from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, bad_request
 from chalicelib.store import keys
-from chalicelib.store.recent_users import RECENT_USERS
 from chalicelib.store.ports import (
     Child,
     MemberQuery,
@@ -23,6 +22,7 @@ from chalicelib.store.ports import (
     User,
     organization_summary,
 )
+from chalicelib.store.recent_users import RECENT_USERS
 
 E = TypeVar("E")
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
@@ -20,8 +21,6 @@ from pynamodb.attributes import (
 from pynamodb.constants import NUMBER
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
-
-from pynamodb.attributes import Attribute
 
 
 class DecimalAttribute(Attribute[Decimal]):
