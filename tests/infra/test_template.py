@@ -134,6 +134,8 @@ def test_policy_denies_rewriting_or_deleting_audit_entries() -> None:
     actions = set(_as_list(deny["Action"]))
     assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} <= actions
     assert "dynamodb:PutItem" not in actions  # audit entries are appended with PutItem (in transactions)
+    # The daily seals of the audit trail (docs/audit.md) are just as append-only.
+    assert "SEAL#*" in _as_list(deny["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"])
     assert deny["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
     assert "NotAction" not in deny and "NotResource" not in deny
 
