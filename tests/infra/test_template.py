@@ -96,6 +96,12 @@ def test_package_merges_and_passes_cfn_lint(packaged: dict[str, Any], template: 
     assert merged["Globals"]["Function"]["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
     assert {"APIHandler", "RestAPI"} <= set(merged["Resources"])
     assert set(template["Outputs"]) <= set(merged["Outputs"])
+    # The audit seal job (docs/audit.md): hourly rule, works in the configured local hour, 15-minute limit.
+    seal_job = merged["Resources"]["AuditSealNightly"]["Properties"]
+    assert seal_job["Handler"] == "app.audit_seal_nightly"
+    assert seal_job["Events"]["AuditSealNightlyEvent"] == {"Type": "Schedule",
+                                                           "Properties": {"Schedule": "cron(15 * * * ? *)"}}
+    assert seal_job["Timeout"] == 900
 
 
 def _lambda_roles(merged: dict[str, Any]) -> dict[str, dict[str, Any]]:
