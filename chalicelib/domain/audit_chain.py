@@ -77,7 +77,8 @@ def canonical_json(value: Any) -> str:
 def entry_digest(entry: AuditEntry) -> str:
     """SHA-256 (hex) of the entry's canonical JSON, every field included."""
     data = entry.model_dump(mode="json")
-    return hashlib.sha256(_ENTRY_TAG + canonical_json(data).encode("utf-8")).hexdigest()
+    # "surrogatepass": a lone surrogate (JSON "\ud800" decodes to one) still hashes, deterministically.
+    return hashlib.sha256(_ENTRY_TAG + canonical_json(data).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # -- seals ---------------------------------------------------------------------------------------

@@ -66,6 +66,11 @@ def test_given_an_entry_when_any_field_changes_then_its_digest_changes() -> None
         assert entry_digest(e.model_copy(update=change)) != entry_digest(e), change
 
 
+def test_given_a_lone_surrogate_in_a_value_when_hashed_then_the_digest_is_still_defined() -> None:
+    e = audit("m1", at=NOON).model_copy(update={"new_values": {"last_name": "\ud800"}})
+    assert entry_digest(e) == entry_digest(e) != entry_digest(audit("m1", at=NOON))
+
+
 # -- the chain -----------------------------------------------------------------------------------
 
 def test_given_entries_in_any_order_when_sealed_then_the_seal_is_the_same() -> None:
