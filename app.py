@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from chalice import AuthResponse, Chalice, Response
+from chalice import AuthResponse, Chalice, Cron, Response
 from pydantic import ConfigDict, Field
 
 from chalicelib.domain.employers import (
@@ -36,8 +36,10 @@ from chalicelib.domain.roles import Role
 from chalicelib.http.api import CURSOR, EVERYONE, LIMIT, MEMBER_READERS, STAFF, Api, QueryParam, Req
 from chalicelib.http.authorizer import Denied, authorize
 from chalicelib.http.openapi import openapi_document
+from chalicelib.config import get_settings
 from chalicelib.observability import logger
 from chalicelib.services import audit as audit_service
+from chalicelib.services import audit_integrity
 from chalicelib.services import auth as auth_service
 from chalicelib.services import employers as employer_service
 from chalicelib.services import member_records
@@ -508,6 +510,25 @@ def audit_export(req: Req) -> Any:
     return Response(body=csv_text, status_code=200, headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="audit-{start}-{end}.csv"'})
+
+
+@api.route("/audit/integrity", "GET", roles=ADMIN, query=(
+    QueryParam("from", "date", "first UTC day (default: 7 days before `to`)"),
+    QueryParam("to", "date", "last UTC day (default: yesterday)"),
+), summary="Verify the audit trail's daily seals and hash chain (admin)")
+def audit_integrity_check(req: Req) -> dict[str, Any]:
+    end = req.query.get("to", datetime.now(UTC).date() - timedelta(days=1))
+    start = req.query.get("from", end - timedelta(days=6) if end.toordinal() > 7 else end)
+    return audit_integrity.verify_for_admin(_require(req), start, end)
+
+
+# EventBridge cron is UTC-only: run hourly at :15 and let the job act in the configured local hour
+# (02:15 America/Los_Angeles by default), which keeps the local time right across DST changes.
+@app.schedule(Cron(15, "*", "*", "*", "?", "*"), name="audit_seal_nightly",
+              description="Seal yesterday's audit entries (UTC day) and verify the chain")
+def audit_seal_nightly(event: Any) -> dict[str, Any]:
+    s = get_settings()
+    return audit_integrity.nightly(get_store(), datetime.now(UTC), s.zone, s.audit_seal_local_hour)
 
 
 # -- users ----------------------------------------------------------------------------------------

@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.roles import Role
 from chalicelib.errors import AppError
+from chalicelib.services import audit_integrity
 from chalicelib.services.context import Caller, Ctx
+from chalicelib.store.ports import Store
 from chalicelib.wiring import get_store
 
 
@@ -50,11 +53,10 @@ def _list_users(args: argparse.Namespace) -> int:
             return 0
 
 
-def _integrity(args: argparse.Namespace) -> int:
+def _member_markers(store: Store) -> tuple[int, int]:
     """Every member's card-number marker points back at it (uniqueness rule intact)."""
     from chalicelib.store.ports import MemberQuery
 
-    store = get_store()
     checked, problems, cursor = 0, 0, None
     while True:
         page = store.members.search(MemberQuery(include_deleted=True), 500, cursor)
@@ -66,9 +68,44 @@ def _integrity(args: argparse.Namespace) -> int:
                 print(f"card {m.member_number}: marker does not point at member {m.id}", file=sys.stderr)
         cursor = page.next_cursor
         if not cursor:
-            break
-    print(json.dumps({"members_checked": checked, "problems": problems}))
+            return checked, problems
+
+
+def _audit_range(args: argparse.Namespace) -> tuple[date, date]:
+    end = args.to or datetime.now(UTC).date() - timedelta(days=1)
+    days = audit_integrity.NIGHTLY_VERIFY_DAYS - 1
+    start = args.from_ or (end - timedelta(days=days) if end.toordinal() > days else end)
+    audit_integrity.check_range(start, end)
+    return start, end
+
+
+def _integrity(args: argparse.Namespace) -> int:
+    """Uniqueness markers against member records, and the audit trail's seals and hash chain."""
+    store = get_store()
+    out: dict[str, object] = {}
+    problems = 0
+    if not args.audit_only:
+        checked, problems = _member_markers(store)
+        out.update(members_checked=checked, problems=problems)
+    if not args.members_only:
+        start, end = _audit_range(args)
+        report = audit_integrity.verify(store, start, end)
+        for f in report.findings:
+            print(f"audit {f.day.isoformat()}: {f.kind.value} {f.entry_id or ''} {f.detail}".rstrip(), file=sys.stderr)
+        body = report.as_json()
+        body.pop("days")
+        out["audit"] = body
+        problems += len(report.findings)
+    print(json.dumps(out))
     return 1 if problems else 0
+
+
+def _seal(args: argparse.Namespace) -> int:
+    """Seal every settled UTC day after the chain's last seal (what the nightly job does first)."""
+    outcomes = audit_integrity.seal_due(get_store(), datetime.now(UTC))
+    print(json.dumps({"sealed": [{"day": o.seal.day.isoformat(), "entries": o.seal.count, "hash": o.seal.hash}
+                                 for o in outcomes if o.written]}))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,8 +124,17 @@ def main(argv: list[str] | None = None) -> int:
     q.set_defaults(fn=_invite)
     q = usub.add_parser("list", help="list users as JSON lines")
     q.set_defaults(fn=_list_users)
-    p = sub.add_parser("integrity", help="check uniqueness markers against member records")
+    p = sub.add_parser("integrity", help="check uniqueness markers and the audit trail's seals and hash chain")
+    p.add_argument("--from", dest="from_", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="first UTC day of the audit check (default: 31 days up to --to)")
+    p.add_argument("--to", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="last UTC day of the audit check (default: yesterday)")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--members-only", action="store_true")
+    only.add_argument("--audit-only", action="store_true")
     p.set_defaults(fn=_integrity)
+    p = sub.add_parser("seal-audit", help="seal the finished UTC days of the audit trail (the nightly job)")
+    p.set_defaults(fn=_seal)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(args))

@@ -33,6 +33,8 @@ class Settings(BaseModel):
     reports_bucket: str = Field(default="", alias="REPORTS_BUCKET")
     import_state_machine_arn: str = Field(default="", alias="IMPORT_STATE_MACHINE_ARN")
     local_time_zone: str = Field(default="America/Los_Angeles", alias="LOCAL_TIME_ZONE")
+    # The nightly audit seal + verification runs in this hour of the local time zone (docs/audit.md).
+    audit_seal_local_hour: int = Field(default=2, ge=0, le=23, alias="AUDIT_SEAL_LOCAL_HOUR")
     allowed_origins: str = Field(default="", alias="ALLOWED_ORIGINS")
     # Per-client limits per minute (modules.md §1.3); raised only by the test runtime, where every
     # client is 127.0.0.1.

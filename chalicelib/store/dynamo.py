@@ -9,18 +9,21 @@ from datetime import date
 from typing import Any, TypeVar, cast
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.audit_chain import Seal, SealedEntry
 from chalicelib.domain.members import Member, MemberSummary, name_key
 from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, bad_request
 from chalicelib.store import keys
 from chalicelib.store.models import (
     MAX_POOL_CONNECTIONS,
     AuditItem,
+    AuditSealItem,
+    AuditSealPart,
     ChildItem,
     Counter,
     MemberItem,
@@ -37,6 +40,8 @@ M = TypeVar("M", bound=Model)
 E = TypeVar("E")
 
 MAX_TRANSACTION_ITEMS = 100
+# Lines of ~125 bytes: a part stays well under DynamoDB's 400 KB item limit.
+SEAL_PART_ROWS = 2500
 
 
 def _cursor_in(cursor: str | None) -> dict[str, Any] | None:
@@ -365,6 +370,72 @@ class DynamoAuditLog:
         return _collect(results, _audit_of, limit)
 
 
+def _seal_of(head: AuditSealItem) -> Seal:
+    rows: list[SealedEntry] = []
+    in_seal = AuditSealPart.SK.startswith(f"PART#{head.manifest}#")
+    parts = AuditSealPart.query(keys.audit_seal_part_pk(head.day), in_seal, consistent_read=True)
+    for part in parts:
+        for line in part.rows.splitlines():
+            entry_id, digest, occurred_at = line.split(" ", 2)
+            rows.append(SealedEntry(entry_id, digest, occurred_at))
+    return Seal(day=date.fromisoformat(head.day), prev=head.prev, entries=tuple(rows), hash=head.hash,
+                sealed_at=head.sealed_at, version=int(head.seal_version))
+
+
+class DynamoAuditSeals:
+    """Head item per day under SEAL#AUDIT; its entry list in part items keyed by the seal's hash."""
+
+    def put(self, seal: Seal) -> bool:
+        day = seal.day.isoformat()
+        rows = list(seal.entries)
+        chunks = [rows[i:i + SEAL_PART_ROWS] for i in range(0, len(rows), SEAL_PART_ROWS)]
+        for n, chunk in enumerate(chunks):
+            text = "\n".join(f"{r.entry_id} {r.digest} {r.occurred_at}" for r in chunk)
+            part = AuditSealPart(PK=keys.audit_seal_part_pk(day), SK=f"PART#{seal.hash}#{n:05d}",
+                                 entity="audit_seal_part", rows=text)
+            try:
+                part.save(condition=AuditSealPart.PK.does_not_exist())
+            except PutError as exc:
+                # The key names the seal hash, so a part already there holds these very rows: a
+                # concurrent run of the same seal wrote it first.
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        # The head decides: one conditional put, so only one seal per day can ever exist.
+        head = AuditSealItem(PK=keys.AUDIT_SEALS_PK, SK=keys.audit_seal_sk(day), entity="audit_seal", day=day,
+                             prev=seal.prev, hash=seal.hash, entry_count=len(rows), parts=len(chunks),
+                             manifest=seal.hash, sealed_at=seal.sealed_at, seal_version=seal.version)
+        try:
+            head.save(condition=AuditSealItem.PK.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, day: date) -> Seal | None:
+        try:
+            head = AuditSealItem.get(keys.AUDIT_SEALS_PK, keys.audit_seal_sk(day.isoformat()), consistent_read=True)
+        except AuditSealItem.DoesNotExist:
+            return None
+        return _seal_of(head)
+
+    def between(self, start: date, end: date) -> list[Seal]:
+        cond = AuditSealItem.SK.between(keys.audit_seal_sk(start.isoformat()), keys.audit_seal_sk(end.isoformat()))
+        return [_seal_of(h) for h in AuditSealItem.query(keys.AUDIT_SEALS_PK, cond, consistent_read=True)]
+
+    def _end(self, forward: bool) -> Seal | None:
+        for head in AuditSealItem.query(keys.AUDIT_SEALS_PK, scan_index_forward=forward, limit=1,
+                                        consistent_read=True):
+            return _seal_of(head)
+        return None
+
+    def first(self) -> Seal | None:
+        return self._end(True)
+
+    def latest(self) -> Seal | None:
+        return self._end(False)
+
+
 class DynamoUsers:
     def get(self, user_id: str) -> User | None:
         try:
@@ -452,6 +523,7 @@ class DynamoStore:
         self.organizations = DynamoOrganizations()
         self.children = DynamoChildren()
         self.audit_log = DynamoAuditLog()
+        self.audit_seals = DynamoAuditSeals()
         self.users = DynamoUsers()
         self.counters = DynamoCounters()
         self.tickets = DynamoTickets()

@@ -65,6 +65,19 @@ def audit_pk(entity_type: str, entity_id: str) -> str:
     return f"AUDIT#{entity_type}#{entity_id}"
 
 
+# Seals live outside AUDIT#* (the audit partitions stay exactly the entries) under their own prefix, which
+# the Lambda policy also makes append-only.
+AUDIT_SEALS_PK = "SEAL#AUDIT"
+
+
+def audit_seal_sk(day_iso: str) -> str:
+    return f"DAY#{day_iso}"
+
+
+def audit_seal_part_pk(day_iso: str) -> str:
+    return f"SEAL#AUDIT#{day_iso}"
+
+
 def child_sk(kind: str, sort: str, child_id: str) -> str:
     return f"{kind.upper()}#{sort}#{child_id}"
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.audit_chain import Seal
 from chalicelib.domain.members import Member, MemberSummary, name_key, summary_of
 from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, bad_request
 from chalicelib.store import keys
@@ -58,6 +59,7 @@ class _State:
         self.users: dict[str, User] = {}
         self.unique: dict[str, str] = {}
         self.audit: list[AuditEntry] = []
+        self.seals: dict[date, Seal] = {}
         self.counters: dict[str, int] = {}
         self.failures: dict[str, tuple[int, float | None]] = {}
         self.tickets: dict[str, tuple[dict[str, Any], int]] = {}
@@ -248,6 +250,33 @@ class MemoryAuditLog:
         return self._query(lambda e: e.occurred_at.isoformat()[:10] == iso, limit, cursor, False)
 
 
+class MemoryAuditSeals:
+    def __init__(self, state: _State) -> None:
+        self._s = state
+
+    def put(self, seal: Seal) -> bool:
+        with self._s.lock:
+            if seal.day in self._s.seals:
+                return False
+            self._s.seals[seal.day] = seal
+            return True
+
+    def get(self, day: date) -> Seal | None:
+        return self._s.seals.get(day)
+
+    def between(self, start: date, end: date) -> list[Seal]:
+        with self._s.lock:
+            return [s for d, s in sorted(self._s.seals.items()) if start <= d <= end]
+
+    def first(self) -> Seal | None:
+        with self._s.lock:
+            return self._s.seals[min(self._s.seals)] if self._s.seals else None
+
+    def latest(self) -> Seal | None:
+        with self._s.lock:
+            return self._s.seals[max(self._s.seals)] if self._s.seals else None
+
+
 class MemoryUsers:
     def __init__(self, state: _State) -> None:
         self._s = state
@@ -323,6 +352,7 @@ class MemoryStore:
         self.organizations = MemoryOrganizations(self._state)
         self.children = MemoryChildren(self._state)
         self.audit_log = MemoryAuditLog(self._state)
+        self.audit_seals = MemoryAuditSeals(self._state)
         self.users = MemoryUsers(self._state)
         self.counters = MemoryCounters(self._state)
         self.tickets = MemoryTickets(self._state)

@@ -186,6 +186,25 @@ class AuditItem(BaseItem):
     extra = MapAttribute[str, Any](default=dict)
 
 
+class AuditSealItem(BaseItem):
+    """One UTC day's seal (PK SEAL#AUDIT, SK DAY#<date>); its entry list is in AuditSealPart items."""
+
+    day = UnicodeAttribute()
+    prev = UnicodeAttribute()
+    hash = UnicodeAttribute()
+    entry_count = NumberAttribute()
+    parts = NumberAttribute()
+    manifest = UnicodeAttribute()  # the hash at sealing time: names the part items
+    sealed_at = UnicodeAttribute()
+    seal_version = NumberAttribute()
+
+
+class AuditSealPart(BaseItem):
+    """Up to PART_ROWS "<entry id> <digest> <occurred at>" lines of a seal, in seal order."""
+
+    rows = UnicodeAttribute()
+
+
 class UserItem(BaseItem):
     id = UnicodeAttribute()  # Cognito sub
     email = UnicodeAttribute()
@@ -217,6 +236,8 @@ ALL_MODELS: tuple[type[BaseItem], ...] = (
     OrganizationItem,
     ChildItem,
     AuditItem,
+    AuditSealItem,
+    AuditSealPart,
     UserItem,
 )
 

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Generic, Protocol, TypeVar
 
 from chalicelib.domain.audit import AuditEntry
+from chalicelib.domain.audit_chain import Seal
 from chalicelib.domain.members import Member, MemberSummary
 
 T = TypeVar("T")
@@ -156,6 +157,22 @@ class AuditLog(Protocol):
     def by_day(self, day: date, limit: int, cursor: str | None) -> Page[AuditEntry]: ...
 
 
+class AuditSeals(Protocol):
+    """Daily seals of the audit trail (docs/audit.md): written once, never updated or deleted."""
+
+    def put(self, seal: Seal) -> bool:
+        """Write a day's seal if that day has none yet (conditional put); False if one already exists."""
+        ...
+
+    def get(self, day: date) -> Seal | None: ...
+    def between(self, start: date, end: date) -> list[Seal]:
+        """Seals of the days start..end inclusive, oldest first."""
+        ...
+
+    def first(self) -> Seal | None: ...
+    def latest(self) -> Seal | None: ...
+
+
 class UserReader(Protocol):
     def get(self, user_id: str) -> User | None: ...
     def list(self, limit: int, cursor: str | None) -> Page[User]: ...
@@ -195,6 +212,8 @@ class Store(Protocol):
     def children(self) -> ChildReader: ...
     @property
     def audit_log(self) -> AuditLog: ...
+    @property
+    def audit_seals(self) -> AuditSeals: ...
     @property
     def users(self) -> UserReader: ...
     @property

@@ -96,6 +96,12 @@ def test_package_merges_and_passes_cfn_lint(packaged: dict[str, Any], template: 
     assert merged["Globals"]["Function"]["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
     assert {"APIHandler", "RestAPI"} <= set(merged["Resources"])
     assert set(template["Outputs"]) <= set(merged["Outputs"])
+    # The audit seal job (docs/audit.md): hourly rule, works in the configured local hour, 15-minute limit.
+    seal_job = merged["Resources"]["AuditSealNightly"]["Properties"]
+    assert seal_job["Handler"] == "app.audit_seal_nightly"
+    assert seal_job["Events"]["AuditSealNightlyEvent"] == {"Type": "Schedule",
+                                                           "Properties": {"Schedule": "cron(15 * * * ? *)"}}
+    assert seal_job["Timeout"] == 900
 
 
 def _lambda_roles(merged: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -134,6 +140,8 @@ def test_policy_denies_rewriting_or_deleting_audit_entries() -> None:
     actions = set(_as_list(deny["Action"]))
     assert {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} <= actions
     assert "dynamodb:PutItem" not in actions  # audit entries are appended with PutItem (in transactions)
+    # The daily seals of the audit trail (docs/audit.md) are just as append-only.
+    assert "SEAL#*" in _as_list(deny["Condition"]["ForAnyValue:StringLike"]["dynamodb:LeadingKeys"])
     assert deny["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
     assert "NotAction" not in deny and "NotResource" not in deny
 
