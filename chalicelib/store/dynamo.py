@@ -20,6 +20,7 @@ from chalicelib.domain.members import Member, MemberSummary, name_key
 from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, bad_request
 from chalicelib.store import keys
 from chalicelib.store.models import (
+    ALL_MODELS,
     MAX_POOL_CONNECTIONS,
     AuditItem,
     AuditSealItem,
@@ -533,3 +534,15 @@ class DynamoStore:
 
     def ping(self) -> None:
         MemberItem.describe_table()
+
+    def warm_up(self) -> None:
+        """Create every SDK client now, in the calling thread.
+
+        PynamoDB builds one botocore client per model class on first use, with a botocore session per
+        thread; a threaded server whose first requests arrive together had each thread build its own
+        (50 at once stalled the local API ~10 s, and the extra sessions made later garbage
+        collections take seconds).
+        """
+        for model in ALL_MODELS:
+            model._get_connection().connection.client  # noqa: B018 - creating it is the point
+        self._connection.client  # noqa: B018

@@ -3,6 +3,7 @@ browser talks to the API without CORS. Runs the same `app` object that deploys t
 
 from __future__ import annotations
 
+import gc
 import json
 import mimetypes
 import os
@@ -167,10 +168,25 @@ def serve(host: str, port: int, site_dir: Path) -> Server:
     return Server((host, port), build_handler(app_module.app, site_dir))
 
 
+def warm_up() -> None:
+    """What a Lambda container does on its first request, done once before requests run concurrently:
+    the store and its SDK clients, then `gc.freeze()` so that the long-lived objects made at start-up
+    (SDK service models, validators) are not walked by every later garbage collection."""
+    from chalicelib.store.dynamo import DynamoStore
+    from chalicelib.wiring import get_store
+
+    store = get_store()
+    if isinstance(store, DynamoStore):
+        store.warm_up()
+    gc.collect()
+    gc.freeze()
+
+
 def main() -> None:
     host = os.environ.get("UNIONCORE_HOST", "127.0.0.1")
     port = int(os.environ.get("UNIONCORE_PORT", "8765"))
     site = Path(os.environ.get("UNIONCORE_SITE_DIR", Path(__file__).resolve().parents[2] / "static_site"))
+    warm_up()
     server = serve(host, port, site)
     print(f"api-ready http://{host}:{port}", flush=True)
     server.serve_forever()
