@@ -78,7 +78,8 @@ def login(store: Store, email: str, password: str, client: Actor) -> dict[str, A
         # Same answer for an unknown e-mail and a wrong password.
         raise AppError(401, "INVALID_CREDENTIALS", INVALID) from exc
     store.counters.clear_failures(email)
-    _activity(store, client, "sign_in", email)
+    # The first factor only: `sign_in` is recorded when tokens are handed out (`_finish`).
+    _activity(store, client, "password_accepted", email)
     return _finish(store, email, result, client, mfa_answered=False)
 
 
@@ -94,11 +95,13 @@ def _finish(store: Store, email: str, result: Tokens | Challenge, client: Actor,
         return {"challenge": result.name, "session": result.session}
     user = _user_by_email(store, email)
     if user is None or not needs_mfa(user.roles, get_settings().mfa_required_roles):
+        _activity(store, client, "sign_in", email)
         return _token_body(result)
     if not mfa_answered:
         return _start_mfa_setup(store, user, result, client)
     if not user.mfa_enabled:
         _mark_mfa_enabled(store, user, client, "mfa_challenge_answered")
+    _activity(store, client, "sign_in", email)
     return _token_body(result)
 
 
@@ -158,6 +161,7 @@ def complete_mfa_setup(store: Store, session: str, code: str, client: Actor) -> 
     if user is None:
         raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.")
     _mark_mfa_enabled(store, user, client, "mfa_enrolled")
+    _activity(store, client, "sign_in", user.email)
     return _token_body(Tokens(held["access_token"], held["id_token"], held.get("refresh_token"),
                               int(held["expires_in"])))
 

@@ -151,6 +151,22 @@ def test_given_the_setup_step_when_the_first_code_is_confirmed_then_tokens_and_t
     assert again.value.status == 401 and again.value.code == "INVALID_SESSION"
 
 
+def _activities(store: MemoryStore, email: str) -> list[str]:
+    entries = store.audit_log.by_entity("session", email, 50, None).items
+    return sorted(str(e.extra.get("activity")) for e in entries)
+
+
+def test_given_staff_when_only_the_password_is_right_then_the_activity_log_has_no_sign_in_until_the_code(
+        store: MemoryStore, idp: FakeIdp) -> None:
+    """GIVEN a staff user WHEN the password is accepted THEN `password_accepted` only; the sign-in is
+    recorded when the second step hands out tokens (web activity log, §16.2)."""
+    _user(store, "clerk@example.org", ["staff"])
+    setup = auth.login(store, "clerk@example.org", PASSWORD, CLIENT)
+    assert "sign_in" not in _activities(store, "clerk@example.org")
+    auth.complete_mfa_setup(store, setup["session"], "123456", CLIENT)
+    assert _activities(store, "clerk@example.org").count("sign_in") == 1
+
+
 def test_given_an_expired_setup_session_when_confirming_then_401(store: MemoryStore, idp: FakeIdp) -> None:
     _user(store, "clerk@example.org", ["staff"])
     setup = auth.login(store, "clerk@example.org", PASSWORD, CLIENT)
