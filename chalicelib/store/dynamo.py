@@ -520,6 +520,7 @@ class DynamoStore:
     def __init__(self, table_name: str, region: str, host: str | None) -> None:
         bind_models(table_name, region, host)
         self._connection = Connection(region=region, host=host, max_pool_connections=MAX_POOL_CONNECTIONS)
+        self._share_one_client()
         self.members = DynamoMembers()
         self.organizations = DynamoOrganizations()
         self.children = DynamoChildren()
@@ -535,14 +536,14 @@ class DynamoStore:
     def ping(self) -> None:
         MemberItem.describe_table()
 
-    def warm_up(self) -> None:
-        """Create every SDK client now, in the calling thread.
+    def _share_one_client(self) -> None:
+        """One botocore client for every model class and for transactions.
 
-        PynamoDB builds one botocore client per model class on first use, with a botocore session per
-        thread; a threaded server whose first requests arrive together had each thread build its own
-        (50 at once stalled the local API ~10 s, and the extra sessions made later garbage
-        collections take seconds).
+        PynamoDB builds a client per model class on first use, each from a new botocore session that
+        loads the DynamoDB service model again (55-110 ms each): a cold request touching a user, a
+        member and an audit item built three. botocore clients are thread-safe; the models only
+        differ in the key schema PynamoDB keeps beside the client.
         """
+        shared = self._connection.client
         for model in ALL_MODELS:
-            model._get_connection().connection.client  # noqa: B018 - creating it is the point
-        self._connection.client  # noqa: B018
+            model._get_connection().connection._client = shared

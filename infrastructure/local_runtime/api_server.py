@@ -170,14 +170,12 @@ def serve(host: str, port: int, site_dir: Path) -> Server:
 
 def warm_up() -> None:
     """What a Lambda container does on its first request, done once before requests run concurrently:
-    the store and its SDK clients, then `gc.freeze()` so that the long-lived objects made at start-up
-    (SDK service models, validators) are not walked by every later garbage collection."""
-    from chalicelib.store.dynamo import DynamoStore
+    the store with its SDK client (threads racing to build it each made their own botocore session:
+    a ~10 s stall, then multi-second garbage collections), then `gc.freeze()` so that the long-lived
+    objects made at start-up (SDK service model, validators) are not walked by every later collection."""
     from chalicelib.wiring import get_store
 
-    store = get_store()
-    if isinstance(store, DynamoStore):
-        store.warm_up()
+    get_store()
     gc.collect()
     gc.freeze()
 
