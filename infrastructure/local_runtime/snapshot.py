@@ -494,27 +494,44 @@ def start_periodic_snapshots(
     interval_s: float = 30,
     account_id: str = DEFAULT_ACCOUNT_ID,
     region: str = DEFAULT_REGION,
+    quiet_s: float | None = None,
+    max_deferral_s: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Callable[[], None]:
-    """Save every ``interval_s`` seconds when something changed; returns ``stop()``.
+    """Save at most every ``interval_s`` seconds when something changed; returns ``stop()``.
 
-    ``stop()`` only stops the thread (waiting for a save in progress); the
-    caller takes its own final snapshot at shutdown.
+    A save waits for a quiet moment (no change for ``quiet_s``, default 2 s): forking a process of
+    ~1 GB and the copy-on-write that follows cost requests in flight a few hundred milliseconds, so
+    under steady load the save is deferred - but never beyond ``max_deferral_s`` (default 10 x the
+    interval), which bounds what a crash could lose. ``stop()`` only stops the thread (waiting for a
+    save in progress); the caller takes its own final snapshot at shutdown.
     """
+    quiet = min(2.0, interval_s) if quiet_s is None else quiet_s
+    longest = 10 * interval_s if max_deferral_s is None else max_deferral_s
     stop_event = threading.Event()
-    last_saved = {"fingerprint": _fingerprint(account_id, region)}
+    first = _fingerprint(account_id, region)
+    state: dict[str, Any] = {"saved": first, "seen": first, "changed_at": clock(), "saved_at": clock()}
 
     def tick() -> None:
+        now = clock()
         # Fingerprint BEFORE capturing: a change racing with the save is then
         # either in this snapshot or triggers the next one.
         current = _fingerprint(account_id, region)
-        if current is not None and current == last_saved["fingerprint"]:
+        if current is not None and current == state["saved"]:
+            state["seen"] = current
+            return
+        if current is None or current != state["seen"]:
+            state["seen"], state["changed_at"] = current, now
+        since_save = now - state["saved_at"]
+        settled = current is None or now - state["changed_at"] >= quiet
+        if since_save < interval_s or not (settled or since_save >= longest):
             return
         if not save_snapshot_in_background(data_dir, account_id, region):
             save_snapshot(data_dir, account_id, region)
-        last_saved["fingerprint"] = current
+        state["saved"], state["saved_at"] = current, now
 
     def run() -> None:
-        while not stop_event.wait(interval_s):
+        while not stop_event.wait(min(interval_s, quiet, 1.0) / 2):
             try:
                 tick()
             except Exception:  # noqa: BLE001 - keep snapshotting after a failed attempt

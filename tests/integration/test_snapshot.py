@@ -462,3 +462,40 @@ def test_background_save_writes_the_same_state_as_an_in_process_save(aws: Simple
     b = json.loads((inline / snapshot.SNAPSHOT_FILE).read_bytes())["dynamodb"][table]["items"]
     assert a == b and len(a) == 50
     aws.ddb.put_item(TableName=table, Item={"PK": {"S": "after"}, "SK": {"S": "1"}})  # lock was released
+
+
+def test_periodic_save_waits_for_a_quiet_moment_but_not_forever(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    """GIVEN writes arriving without a pause WHEN the interval has passed THEN no save (a fork under load
+    stalls requests) until either 2 s pass without a change or the deferral limit is reached."""
+    now = [1000.0]
+    generation = [0]
+    saves: list[float] = []
+    monkeypatch.setattr(snapshot, "_fingerprint", lambda *_: generation[0])
+    monkeypatch.setattr(snapshot, "save_snapshot_in_background",
+                        lambda *_a, **_k: saves.append(now[0]) or True)
+
+    def advance(seconds: float, busy: bool) -> None:
+        # Fake time moves in half-second steps, each seen by the snapshot thread (it polls every 0.5 s).
+        for _ in range(int(seconds * 2)):
+            now[0] += 0.5
+            if busy:
+                generation[0] += 1
+            time.sleep(0.6)
+
+    stop = snapshot.start_periodic_snapshots(tmp_path, interval_s=30, quiet_s=2, max_deferral_s=60,
+                                             clock=lambda: now[0])
+    try:
+        now[0] += 40  # past the interval, nothing changed: nothing to save
+        time.sleep(0.7)
+        assert saves == []
+        advance(3, busy=True)  # changes keep coming: deferred
+        assert saves == []
+        advance(3, busy=False)  # 2 s of quiet: saved once
+        assert len(saves) == 1
+        generation[0] += 1
+        now[0] += 59  # changes again, and stays busy past the deferral limit
+        advance(1.5, busy=True)
+        assert len(saves) == 2
+    finally:
+        stop()
