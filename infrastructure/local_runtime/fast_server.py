@@ -4,6 +4,9 @@ Profiling the runtime under load showed DynamoDB work at ~11 % of moto's time. T
 re-lists its own service modules (directory scans, `inspect.getmembers`) and tries hundreds of URL
 regexes to find the backend for every request; and small header/body writes on keep-alive
 connections wait on Nagle's algorithm. Results and behaviour are unchanged.
+
+The runtime now serves moto with waitress (`moto_server.py`, which sets TCP_NODELAY itself); the
+werkzeug handler patch still serves the in-process ThreadedMotoServer of the integration tests.
 """
 
 from __future__ import annotations
