@@ -82,21 +82,19 @@ def _tokens_or_challenge(r: dict[str, Any]) -> Tokens | Challenge:
     return _tokens(r["AuthenticationResult"])
 
 
-def answer_new_password(email: str, session: str, new_password: str) -> Tokens | Challenge:
-    s = get_settings()
-    r = _call(_client().respond_to_auth_challenge, ClientId=s.user_pool_client_id,
-              ChallengeName="NEW_PASSWORD_REQUIRED", Session=session,
-              ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": new_password})
+def _respond(challenge: str, session: str, responses: dict[str, str]) -> Tokens | Challenge:
+    r = _call(_client().respond_to_auth_challenge, ClientId=get_settings().user_pool_client_id,
+              ChallengeName=challenge, Session=session, ChallengeResponses=responses)
     return _tokens_or_challenge(r)
+
+
+def answer_new_password(email: str, session: str, new_password: str) -> Tokens | Challenge:
+    return _respond("NEW_PASSWORD_REQUIRED", session, {"USERNAME": email, "NEW_PASSWORD": new_password})
 
 
 def answer_totp(email: str, session: str, code: str) -> Tokens | Challenge:
     """Answer Cognito's SOFTWARE_TOKEN_MFA challenge with the 6-digit code from the authenticator."""
-    s = get_settings()
-    r = _call(_client().respond_to_auth_challenge, ClientId=s.user_pool_client_id,
-              ChallengeName="SOFTWARE_TOKEN_MFA", Session=session,
-              ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code})
-    return _tokens_or_challenge(r)
+    return _respond("SOFTWARE_TOKEN_MFA", session, {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code})
 
 
 def associate_totp(access_token: str) -> str:

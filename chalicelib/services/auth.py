@@ -138,6 +138,10 @@ def _mark_mfa_enabled(store: Store, user: User, client: Actor, activity: str) ->
             continue
 
 
+def _session_expired() -> AppError:
+    return AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.")
+
+
 def _bad_code(exc: IdentityError) -> AppError:
     return bad_request("The code is not valid.", FieldProblem("code", "does not match the authenticator"))
 
@@ -148,18 +152,18 @@ def complete_mfa_setup(store: Store, session: str, code: str, client: Actor) -> 
     key = keys.mfa_setup_ticket(session)
     held = store.tickets.get(key, time.time())
     if held is None:
-        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.")
+        raise _session_expired()
     try:
         identity.verify_totp(held["access_token"], code)
     except IdentityError as exc:
         if exc.kind in ("invalid_code", "invalid_parameter"):
             raise _bad_code(exc) from exc
-        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.") from exc
+        raise _session_expired() from exc
     if store.tickets.take(key, time.time()) is None:  # single use
-        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.")
+        raise _session_expired()
     user = store.users.get(held["user_id"])
     if user is None:
-        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.")
+        raise _session_expired()
     _mark_mfa_enabled(store, user, client, "mfa_enrolled")
     _activity(store, client, "sign_in", user.email)
     return _token_body(Tokens(held["access_token"], held["id_token"], held.get("refresh_token"),
@@ -175,7 +179,7 @@ def answer_mfa(store: Store, email: str, session: str, code: str, client: Actor)
     except IdentityError as exc:
         if exc.kind == "invalid_code":
             raise _bad_code(exc) from exc
-        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.") from exc
+        raise _session_expired() from exc
     return _finish(store, email, result, client, mfa_answered=True)
 
 
@@ -191,7 +195,7 @@ def answer_challenge(store: Store, email: str, session: str, new_password: str, 
         if exc.kind == "invalid_password":
             raise bad_request("The new password does not meet the policy.",
                               FieldProblem("new_password", exc.args[0] if exc.args else "too weak")) from exc
-        raise AppError(401, "INVALID_SESSION", "The sign-in session expired; sign in again.") from exc
+        raise _session_expired() from exc
     return _finish(store, email, result, client, mfa_answered=False)
 
 

@@ -21,7 +21,6 @@ from chalicelib.errors import DuplicateKey, FieldProblem, StaleVersion, bad_requ
 from chalicelib.store import keys
 from chalicelib.store.models import (
     ALL_MODELS,
-    MAX_POOL_CONNECTIONS,
     AuditItem,
     AuditSealItem,
     AuditSealPart,
@@ -41,6 +40,9 @@ M = TypeVar("M", bound=Model)
 E = TypeVar("E")
 
 MAX_TRANSACTION_ITEMS = 100
+# The one SDK client's connection pool: a threaded local server runs many requests at once (a Lambda
+# runs one, so this costs nothing there).
+MAX_POOL_CONNECTIONS = 64
 # Lines of ~125 bytes: a part stays well under DynamoDB's 400 KB item limit.
 SEAL_PART_ROWS = 2500
 

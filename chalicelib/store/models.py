@@ -242,16 +242,10 @@ ALL_MODELS: tuple[type[BaseItem], ...] = (
 )
 
 
-MAX_POOL_CONNECTIONS = 64
-
-
 def bind_models(table_name: str, region: str, host: str | None) -> None:
     """Point every model at the configured table/endpoint (moto locally, AWS otherwise)."""
     for model in ALL_MODELS:
         model.Meta.table_name = table_name
         model.Meta.region = region
         model.Meta.host = host  # type: ignore[attr-defined]
-        # One pool per model class; a threaded local server runs many requests at once (a Lambda
-        # runs one, so this costs nothing there).
-        model.Meta.max_pool_connections = MAX_POOL_CONNECTIONS  # type: ignore[attr-defined]
         model._connection = None
