@@ -38,7 +38,7 @@ reset:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check chalicelib/domain
+	$(BIN)/ruff format --check chalicelib/*/domain.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

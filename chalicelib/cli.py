@@ -12,17 +12,16 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from chalicelib.domain.audit import SYSTEM
-from chalicelib.domain.roles import Role
-from chalicelib.errors import AppError
-from chalicelib.services import audit_integrity
-from chalicelib.services.context import Caller, Ctx
-from chalicelib.store.ports import Store
-from chalicelib.wiring import get_store
+from chalicelib.core.audit import SYSTEM
+from chalicelib.core.roles import Role
+from chalicelib.core.errors import AppError
+from chalicelib.audit import integrity as audit_integrity
+from chalicelib.core.context import Caller, Ctx
+from chalicelib.core.store import Store, get_store
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from chalicelib.services.seed import seed_demo
+    from chalicelib.demo.seed import seed_demo
 
     report = seed_demo(get_store(), Path(args.fixtures), months_of_history=args.months)
     print(json.dumps(report.__dict__))
@@ -30,17 +29,18 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _invite(args: argparse.Namespace) -> int:
-    from chalicelib.services import users
+    from chalicelib.identity import users
+    from chalicelib.identity.schemas import UserInvite
 
     ctx = Ctx(store=get_store(), caller=Caller(SYSTEM))
-    user = users.invite(ctx, users.UserInvite(email=args.email, roles=[Role(r) for r in args.role],
+    user = users.invite(ctx, UserInvite(email=args.email, roles=[Role(r) for r in args.role],
                                               member_id=args.member_id))
     print(json.dumps(users.user_json(user)))
     return 0
 
 
 def _list_users(args: argparse.Namespace) -> int:
-    from chalicelib.services import users
+    from chalicelib.identity import users
 
     ctx = Ctx(store=get_store(), caller=Caller(SYSTEM))
     cursor = None
@@ -55,14 +55,14 @@ def _list_users(args: argparse.Namespace) -> int:
 
 def _member_markers(store: Store) -> tuple[int, int]:
     """Every member's card-number marker points back at it (uniqueness rule intact)."""
-    from chalicelib.store.ports import MemberQuery
+    from chalicelib.members import store as members_repo
 
     checked, problems, cursor = 0, 0, None
     while True:
-        page = store.members.search(MemberQuery(include_deleted=True), 500, cursor)
+        page = members_repo.search(store, members_repo.MemberQuery(include_deleted=True), 500, cursor)
         for m in page.items:
             checked += 1
-            owner = store.members.get_by_number(m.member_number)
+            owner = members_repo.get_by_number(store, m.member_number)
             if owner is None or owner.id != m.id:
                 problems += 1
                 print(f"card {m.member_number}: marker does not point at member {m.id}", file=sys.stderr)

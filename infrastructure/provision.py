@@ -177,7 +177,7 @@ class ProvisionedResources:
         return "data:application/json;base64," + base64.b64encode(document.encode()).decode()
 
     def as_env(self) -> dict[str, str]:
-        """The environment the app reads (chalicelib/config.py), as Lambda would get it plus local extras."""
+        """The environment the app reads (chalicelib/core/settings.py), as Lambda would get it plus local extras."""
         env = dict(self.function_environment)
         env.update({
             "UNIONCORE_STAGE": self.stage,

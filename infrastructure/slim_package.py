@@ -1,7 +1,7 @@
 """Drop from the Lambda zip what the Lambda Python runtime already provides.
 
-`chalice package` installs requirements.txt with every transitive dependency, so PynamoDB brings
-botocore (16 MB zipped of the 26.6 MB package) and its helpers. The managed Python runtimes ship
+`chalice package` installs requirements.txt with every transitive dependency, so any library that
+depends on botocore (PynamoDB did: 16 MB zipped of a 26.6 MB package) brings it and its helpers. The managed Python runtimes ship
 boto3 and botocore with those same helpers, so packaging them only makes every cold start download
 and unzip a second copy. docs/deploy.md says how to pin an SDK version with a layer instead.
 

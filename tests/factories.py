@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from chalicelib.domain.audit import Actor, AuditAction, AuditEntry
-from chalicelib.domain.ids import new_ulid
-from chalicelib.domain.members import CardType, Classification, Member, MemberCreate, MemberStatus
-from chalicelib.services.context import Caller, Ctx
-from chalicelib.store.ports import Store
+from chalicelib.core.audit import Actor, AuditAction, AuditEntry
+from chalicelib.core.ids import new_ulid
+from chalicelib.members.domain import CardType, Classification, Member, MemberCreate, MemberStatus
+from chalicelib.core.context import Caller, Ctx
+from chalicelib.core.store import Store
+from chalicelib.core.store.memory import MemoryStore
 
 _counter = [1000000]
 
@@ -47,3 +48,27 @@ def audit(entity_id: str, actor: str = "user-1", action: AuditAction = AuditActi
 def ctx_for(store: Store, *roles: str, member_id: str | None = None, user_id: str = "user-1") -> Ctx:
     return Ctx(store=store, caller=Caller(Actor(id=user_id, email=f"{user_id}@example.org", roles=list(roles),
                                                 member_id=member_id)))
+
+
+# -- the attacker's view of the in-memory twin: raw items, bypassing the append-only write path ----------
+
+def overwrite(store: MemoryStore, record: object) -> None:
+    """Replace a stored item in place (what someone with table write access could do)."""
+    from chalicelib.core.store.attrs import to_item
+    from chalicelib.core.store.codec import codec_for
+
+    codec = codec_for(record)
+    with store._t.lock:
+        store._t.write(codec.key(record), to_item(codec.item(record, None)))
+
+
+def erase(store: MemoryStore, key: tuple[str, str]) -> None:
+    """Delete an item by its (PK, SK), whatever its kind."""
+    with store._t.lock:
+        store._t.write(key, None)
+
+
+def key_of(record: object) -> tuple[str, str]:
+    from chalicelib.core.store.codec import codec_for
+
+    return codec_for(record).key(record)

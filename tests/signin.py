@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.domain.totp import totp
+from chalicelib.identity.totp import totp
 
 # post_json(path under /api, body) -> (status code, JSON body)
 PostJson = Callable[[str, dict[str, Any]], tuple[int, dict[str, Any]]]

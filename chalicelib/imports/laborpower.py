@@ -13,8 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from chalicelib.domain.employers import normalize_name
-from chalicelib.domain.members import CardType, Classification, MemberStatus, normalize_phone
+from chalicelib.employers.domain import normalize_name
+from chalicelib.members.domain import CardType, Classification, MemberStatus, normalize_phone
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:

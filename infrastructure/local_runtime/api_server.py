@@ -173,7 +173,7 @@ def warm_up() -> None:
     the store with its SDK client (threads racing to build it each made their own botocore session:
     a ~10 s stall, then multi-second garbage collections), then `gc.freeze()` so that the long-lived
     objects made at start-up (SDK service model, validators) are not walked by every later collection."""
-    from chalicelib.wiring import get_store
+    from chalicelib.core.store import get_store
 
     get_store()
     gc.collect()

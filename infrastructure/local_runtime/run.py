@@ -98,14 +98,14 @@ class Runtime:
         self._start_api()
 
     def _seed(self) -> dict[str, dict[str, str]]:
-        from chalicelib.config import reset_settings
-        from chalicelib.integrations import identity
-        from chalicelib.services.seed import seed_demo, seed_demo_users
-        from chalicelib.store.dynamo import DynamoStore
+        from chalicelib.core.settings import reset_settings
+        from chalicelib.identity import cognito as identity
+        from chalicelib.demo.seed import seed_demo, seed_demo_users
+        from chalicelib.core.store.dynamo import DynamoStore
 
         reset_settings()
         identity.reset_client()
-        from chalicelib.config import get_settings
+        from chalicelib.core.settings import get_settings
 
         s = get_settings()
         store = DynamoStore(s.table_name, s.aws_region, s.aws_endpoint_url)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-from chalicelib.domain.totp import totp
+from chalicelib.identity.totp import totp
 from signin import sign_in
 
 CHROMIUM = os.environ.get("UNIONCORE_CHROMIUM", "/usr/bin/chromium")

@@ -414,7 +414,7 @@ def test_as_env_gives_the_app_its_settings(resources: ProvisionedResources, endp
     for name, value in resources.function_environment.items():
         assert env[name] == value
     # ... and the app's settings model accepts it.
-    from chalicelib.config import Settings
+    from chalicelib.core.settings import Settings
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -1,0 +1,197 @@
+"""Daily seals over the audit trail (modules.md §16): hash chain, canonical JSON, verification.
+
+Pure functions only; docs/audit.md explains the design and its limits.
+
+- Each entry gets a digest: SHA-256 over its canonical JSON (keys sorted by code point, no whitespace,
+  UTF-8, integral numbers as integers, other numbers as exact plain decimals; NaN/Infinity refused).
+- A day's seal lists the (entry id, digest) pairs of that UTC day in (occurred_at, id) order and chains
+  to the previous day's seal: seal_n = SHA-256(tag || seal_{n-1} || day || count || id:digest lines).
+- `verify_day` compares a seal with the entries the table holds now and names what differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.core.audit import AuditEntry
+
+ALGORITHM = "sha256"
+SEAL_VERSION = 1
+GENESIS = "0" * 64  # the `prev` of the first seal of a chain
+_ENTRY_TAG = b"unioncore.audit.entry.v1\n"
+_SEAL_TAG = b"unioncore.audit.seal.v1\n"
+
+
+# -- canonical JSON ------------------------------------------------------------------------------
+
+
+def _number(value: int | float | Decimal) -> str:
+    if isinstance(value, bool):  # bool is an int subclass; handled by the caller, never here
+        raise TypeError("bool is not a number")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("NaN and Infinity have no canonical JSON form")
+        value = Decimal(repr(value))  # the shortest decimal that round-trips: 0.1 -> "0.1"
+    if not value.is_finite():
+        raise ValueError("NaN and Infinity have no canonical JSON form")
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def canonical_json(value: Any) -> str:
+    """One text per value: equal data gives equal text whatever the dict order or number type."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float, Decimal)):
+        return _number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(canonical_json(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("canonical JSON objects have string keys only")
+        return (
+            "{"
+            + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{canonical_json(value[k])}" for k in sorted(value))
+            + "}"
+        )
+    raise TypeError(f"no canonical JSON form for {type(value).__name__}")
+
+
+def entry_digest(entry: AuditEntry) -> str:
+    """SHA-256 (hex) of the entry's canonical JSON, every field included."""
+    data = entry.model_dump(mode="json")
+    # "surrogatepass": a lone surrogate (JSON "\ud800" decodes to one) still hashes, deterministically.
+    return hashlib.sha256(_ENTRY_TAG + canonical_json(data).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# -- seals ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealedEntry:
+    entry_id: str
+    digest: str
+    occurred_at: str  # ISO text as stored; kept so findings can say when the entry happened
+
+
+@dataclass(frozen=True)
+class Seal:
+    day: date
+    prev: str
+    entries: tuple[SealedEntry, ...]
+    hash: str
+    sealed_at: str
+    version: int = SEAL_VERSION
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+
+def _ordered(entries: Iterable[AuditEntry]) -> list[SealedEntry]:
+    rows = [SealedEntry(e.id, entry_digest(e), e.model_dump(mode="json")["occurred_at"]) for e in entries]
+    return sorted(rows, key=lambda r: (r.occurred_at, r.entry_id))
+
+
+def seal_hash(prev: str, day: date, entries: Sequence[SealedEntry]) -> str:
+    """seal_n = H(tag || prev || day || count || "id:digest" per entry), each part newline-terminated."""
+    h = hashlib.sha256(_SEAL_TAG)
+    h.update(f"{prev}\n{day.isoformat()}\n{len(entries)}\n".encode())
+    for row in entries:
+        h.update(f"{row.entry_id}:{row.digest}\n".encode())
+    return h.hexdigest()
+
+
+def make_seal(day: date, prev: str, entries: Iterable[AuditEntry], sealed_at: str) -> Seal:
+    """The seal of one UTC day's entries, chained to the previous day's seal hash (or GENESIS)."""
+    rows = tuple(_ordered(entries))
+    return Seal(day=day, prev=prev, entries=rows, hash=seal_hash(prev, day, rows), sealed_at=sealed_at)
+
+
+# -- verification --------------------------------------------------------------------------------
+
+
+class FindingKind(StrEnum):
+    EDITED = "edited"  # an entry sealed then differs now
+    MISSING = "missing"  # an entry sealed then is gone now (gap)
+    INSERTED = "inserted"  # an entry of a sealed day that the seal does not list
+    BROKEN_LINK = "broken_link"  # a seal's `prev` is not the previous day's seal hash
+    SEAL_ALTERED = "seal_altered"  # a seal's stored hash does not match its own contents
+    MISSING_SEAL = "missing_seal"  # a day inside the sealed span has no seal
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: FindingKind
+    day: date
+    entry_id: str | None = None
+    detail: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "day": self.day.isoformat(), "entry_id": self.entry_id, "detail": self.detail}
+
+
+@dataclass
+class DayReport:
+    day: date
+    status: str  # "verified" | "failed" | "unsealed" (before the chain starts or not sealed yet)
+    entries: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+def check_seal(seal: Seal, previous: Seal | None, is_first: bool) -> list[Finding]:
+    """The seal's own hash, and its link to the previous day's seal (or GENESIS for the first seal)."""
+    found: list[Finding] = []
+    if seal_hash(seal.prev, seal.day, seal.entries) != seal.hash:
+        found.append(Finding(FindingKind.SEAL_ALTERED, seal.day, detail="stored hash does not match the seal"))
+    if is_first:
+        if seal.prev != GENESIS:
+            found.append(Finding(FindingKind.BROKEN_LINK, seal.day, detail="first seal does not start the chain"))
+    elif previous is None:
+        found.append(Finding(FindingKind.BROKEN_LINK, seal.day, detail="previous day's seal is missing"))
+    elif seal.prev != previous.hash:
+        found.append(
+            Finding(
+                FindingKind.BROKEN_LINK, seal.day, detail=f"prev does not match the seal of {previous.day.isoformat()}"
+            )
+        )
+    return found
+
+
+def check_entries(seal: Seal, current: Iterable[AuditEntry]) -> list[Finding]:
+    """The entries the table holds now for the seal's day against the ones the seal lists."""
+    sealed = {r.entry_id: r for r in seal.entries}
+    now = {r.entry_id: r for r in _ordered(current)}
+    found: list[Finding] = []
+    for entry_id, row in sealed.items():
+        if entry_id not in now:
+            found.append(Finding(FindingKind.MISSING, seal.day, entry_id, f"sealed entry of {row.occurred_at}"))
+        elif now[entry_id].digest != row.digest:
+            found.append(Finding(FindingKind.EDITED, seal.day, entry_id, "digest differs from the seal"))
+    for entry_id, row in now.items():
+        if entry_id not in sealed:
+            found.append(Finding(FindingKind.INSERTED, seal.day, entry_id, f"not in the seal ({row.occurred_at})"))
+    return sorted(found, key=lambda f: (f.entry_id or "", f.kind.value))
+
+
+def verify_day(seal: Seal, previous: Seal | None, is_first: bool, current: Iterable[AuditEntry]) -> DayReport:
+    entries = list(current)
+    findings = check_seal(seal, previous, is_first) + check_entries(seal, entries)
+    return DayReport(seal.day, "failed" if findings else "verified", len(entries), findings)

@@ -1,0 +1,98 @@
+"""The store's interface. Two implementations pass one contract suite: DynamoDB (`dynamo.py`) and the
+in-memory twin (`memory.py`). Modules never see either: they read through `Store` with their codecs and
+write through a `WriteBatch`, which commits all-or-nothing (one TransactWriteItems) with its audit entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from chalicelib.core.store.codec import ItemCodec, Key
+from chalicelib.core.store.query import Query
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_TRANSACTION_ITEMS = 100
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+class WriteBatch(Protocol):
+    """Changes committed all-or-nothing.
+
+    `expected_version=None` means "must not exist yet" (create); an int means "must be at this version"
+    (update): the item is written at the next version. A refused condition raises `DuplicateKey(<unique
+    key>)` for a unique claim and `StaleVersion` otherwise; nothing is written then.
+    """
+
+    def put(self, record: Any, expected_version: int | None = None) -> None: ...
+    def delete(self, record: Any, expected_version: int | None = None) -> None: ...
+    def check(self, record: Any, expected_version: int) -> None:
+        """Require a record to be at a version without writing it (it serialises rules that span records)."""
+        ...
+
+    def create_unique(self, unique_key: str, owner_id: str) -> None:
+        """Reserve a business key (e.g. MEMBERNO#0012345); DuplicateKey if taken."""
+        ...
+
+    def release_unique(self, unique_key: str, owner_id: str) -> None: ...
+    def audit(self, entry: Any) -> None: ...
+    def commit(self) -> None: ...
+    def __len__(self) -> int: ...
+
+
+class Counters(Protocol):
+    def hit(self, key: str, window_s: int, now: float) -> tuple[int, int]:
+        """Count one event in the current fixed window; returns (count, seconds left in the window)."""
+        ...
+
+    def failures(self, key: str) -> tuple[int, float | None]:
+        """(consecutive failures, locked-until epoch or None)."""
+        ...
+
+    def record_failure(self, key: str, threshold: int, lock_s: int, now: float) -> tuple[int, float | None]: ...
+    def clear_failures(self, key: str) -> None: ...
+
+
+class Tickets(Protocol):
+    """Short-lived single-use items (MFA set-up sessions, e-mail verification codes).
+
+    Expired tickets read as absent (the table's TTL removes them later); `take` deletes the ticket with a
+    condition, so of two concurrent takers exactly one gets the data."""
+
+    def put(self, key: str, data: dict[str, Any], expires_at: int) -> None: ...
+    def get(self, key: str, now: float) -> dict[str, Any] | None: ...
+    def take(self, key: str, now: float) -> dict[str, Any] | None: ...
+
+
+class Store(Protocol):
+    @property
+    def counters(self) -> Counters: ...
+    @property
+    def tickets(self) -> Tickets: ...
+
+    def get(self, codec: ItemCodec[R], key: Key, consistent: bool = False) -> R | None: ...
+    def query(self, codec: ItemCodec[R], query: Query, limit: int, cursor: str | None = None,
+              decode: Callable[[Mapping[str, Any]], Any] | None = None) -> Page[Any]:
+        """One page of a partition in sort-key order; `decode` maps a (projected) item to what the page holds."""
+        ...
+
+    def query_all(self, codec: ItemCodec[R], query: Query) -> list[R]:
+        """Every item of a (small) partition: a parent's children, a book's settings."""
+        ...
+
+    def count(self, query: Query) -> int: ...
+    def owner_of(self, unique_key: str) -> str | None: ...
+    def create(self, record: Any) -> bool:
+        """One conditional put outside a transaction (write-once items); False if the item exists."""
+        ...
+
+    def batch(self) -> WriteBatch: ...
+    def ping(self) -> None: ...

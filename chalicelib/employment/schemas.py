@@ -1,0 +1,8 @@
+"""Response bodies of the employment routes (request bodies are the domain's create/end/correct models)."""
+
+from __future__ import annotations
+
+from chalicelib.core.schemas import ItemsOf
+from chalicelib.employment.domain import EmploymentRecord
+
+EmploymentList = ItemsOf[EmploymentRecord]

@@ -1,0 +1,152 @@
+"""Employment history of a member (modules.md §4): list, add, end, correct."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.core.audit import AuditAction
+from chalicelib.core.context import Ctx
+from chalicelib.core.errors import AppError, FieldProblem, bad_request, conflict, not_found, unprocessable
+from chalicelib.core.ids import new_ulid
+from chalicelib.core.store import versioned
+from chalicelib.employers import store as employers_repo
+from chalicelib.employment import store as repo
+from chalicelib.employment.domain import (
+    EmploymentCorrection,
+    EmploymentCreate,
+    EmploymentEnd,
+    EmploymentRecord,
+    dispatch_sourced,
+    job_dates_problem,
+    overlapping,
+    rate_text,
+)
+from chalicelib.members import service as members
+from chalicelib.members import store as members_repo
+
+ENTITY = "employment"
+
+
+def job_json(job: EmploymentRecord) -> dict[str, Any]:
+    return job.model_dump(mode="json")
+
+
+def _audit_view(job: EmploymentRecord) -> dict[str, Any]:
+    return job.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"})
+
+
+def _current_job_taken() -> AppError:
+    return conflict("CURRENT_JOB_EXISTS", "This member already has a current job; end it first.",
+                    FieldProblem("end_date", "required while another job is current"))
+
+
+def list_employment(ctx: Ctx, member_id: str) -> list[dict[str, Any]]:
+    members.ensure_can_read(ctx, member_id)
+    rows = repo.of_member(ctx.store, member_id)
+    ctx.audit_read(ENTITY, member_id, bulk=True, row_count=len(rows))
+    return [job_json(j) for j in sorted(rows, key=lambda j: j.start_date, reverse=True)]
+
+
+def add_employment(ctx: Ctx, member_id: str, data: EmploymentCreate) -> dict[str, Any]:
+    if members_repo.get(ctx.store, member_id) is None:
+        raise not_found("Member")
+    employer = employers_repo.get(ctx.store, data.employer_id)
+    if employer is None:
+        raise not_found("Employer")
+    now = ctx.clock().isoformat()
+    job = EmploymentRecord(id=new_ulid(), member_id=member_id, employer_name=employer.name, created_at=now,
+                           updated_at=now, **{**data.model_dump(exclude={"hourly_rate"}),
+                                              "hourly_rate": rate_text(data.hourly_rate)})
+    batch = ctx.store.batch()
+    if job.is_current:
+        batch.create_unique(repo.current_job_key(member_id), job.id)
+    batch.put(job)
+    batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, job.id, {}, _audit_view(job)))
+    versioned.commit(batch, duplicates=lambda _: _current_job_taken())
+    return job_json(job)
+
+
+def _job(ctx: Ctx, member_id: str, employment_id: str, version: int) -> EmploymentRecord:
+    """The record to change: it exists, is not dispatch-sourced (§4.3) and is at the version the caller saw."""
+    if members_repo.get(ctx.store, member_id) is None:
+        raise not_found("Member")
+    job = repo.get(ctx.store, member_id, employment_id)
+    if job is None:
+        raise not_found("Employment record")
+    if dispatch_sourced(job):
+        raise unprocessable("DISPATCH_SOURCED", "Dispatch records change only through dispatch actions.")
+    versioned.require_version(version, job.version, lambda: job_json(job))
+    return job
+
+
+def _commit_job(ctx: Ctx, before: EmploymentRecord, after: EmploymentRecord, **extra: Any) -> dict[str, Any]:
+    """Write the record, move the one-current-job marker (§4.2) and audit old/new, in one transaction."""
+    batch = ctx.store.batch()
+    marker = repo.current_job_key(before.member_id)
+    if before.is_current and not after.is_current and ctx.store.owner_of(marker) == before.id:
+        batch.release_unique(marker, before.id)  # imports may hold a second current job that never owned it
+    if after.is_current and not before.is_current:
+        batch.create_unique(marker, after.id)
+    batch.put(after, before.version)
+    batch.audit(ctx.audit_entry(AuditAction.UPDATE, ENTITY, after.id, _audit_view(before), _audit_view(after), **extra))
+
+    def current() -> dict[str, Any] | None:
+        latest = repo.get(ctx.store, before.member_id, before.id)
+        return job_json(latest) if latest else None
+
+    versioned.commit(batch, current=current, duplicates=lambda _: _current_job_taken())
+    return job_json(after.model_copy(update={"version": before.version + 1}))
+
+
+def end_employment(ctx: Ctx, member_id: str, employment_id: str, data: EmploymentEnd) -> dict[str, Any]:
+    """End the current job (§4): end date ≥ start; frees the current-job marker in the same transaction."""
+    job = _job(ctx, member_id, employment_id, data.version)
+    if not job.is_current:
+        raise unprocessable("NOT_CURRENT", "This job has already ended.", FieldProblem("end_date", "already set"))
+    problem = job_dates_problem(job.start_date, data.end_date)
+    if problem:
+        raise bad_request("The end date is not valid.", FieldProblem("end_date", problem))
+    updates: dict[str, Any] = {"end_date": data.end_date, "updated_at": ctx.clock().isoformat()}
+    if data.end_hourly_rate is not None:
+        updates["end_hourly_rate"] = rate_text(data.end_hourly_rate)
+    return _commit_job(ctx, job, job.model_copy(update=updates))
+
+
+def correct_employment(ctx: Ctx, member_id: str, employment_id: str, data: EmploymentCorrection) -> dict[str, Any]:
+    """Correct a direct-hire or imported record with a reason (§4.3); dates keep the §4.2 invariants."""
+    job = _job(ctx, member_id, employment_id, data.version)
+    given = data.model_fields_set - {"version", "reason"}
+    if not given:
+        raise bad_request("Nothing to correct.", FieldProblem("start_date", "give at least one field to correct"))
+    updates: dict[str, Any] = {}
+    if "employer_id" in given:
+        if data.employer_id is None:
+            raise bad_request("The employer is required.", FieldProblem("employer_id", "must not be empty"))
+        employer = employers_repo.get(ctx.store, data.employer_id)
+        if employer is None or employer.deleted_at:
+            raise bad_request("No such employer.", FieldProblem("employer_id", "no employer with this id"))
+        updates.update(employer_id=employer.id, employer_name=employer.name)
+    if "start_date" in given:
+        if data.start_date is None:
+            raise bad_request("The start date is required.", FieldProblem("start_date", "must not be empty"))
+        updates["start_date"] = data.start_date
+    if "end_date" in given:
+        updates["end_date"] = data.end_date
+    if "job_class" in given:
+        updates["job_class"] = data.job_class
+    if "hourly_rate" in given:
+        updates["hourly_rate"] = rate_text(data.hourly_rate)
+    start, end = updates.get("start_date", job.start_date), updates.get("end_date", job.end_date)
+    problem = job_dates_problem(start, end)
+    if problem:
+        raise bad_request("The end date is not valid.", FieldProblem("end_date", problem))
+    if (start, end) != (job.start_date, job.end_date):
+        other = overlapping(repo.of_member(ctx.store, member_id), start, end, skip_id=job.id)
+        if other is not None:
+            raise conflict("EMPLOYMENT_OVERLAP", "These dates overlap another job of this member.",
+                           FieldProblem("start_date", "overlaps another employment record"),
+                           overlapping=job_json(other))
+    now = ctx.clock().isoformat()
+    after = job.model_copy(update={**updates, "corrected_at": now, "correction_reason": data.reason,
+                                   "updated_at": now})
+    return _commit_job(ctx, job, after, reason=data.reason)

@@ -1,0 +1,212 @@
+"""Cognito user pool adapter. The only module that talks to the identity provider."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.core.settings import get_settings
+from chalicelib.core.aws import interactive_client
+
+
+class IdentityError(Exception):
+    def __init__(self, kind: str, message: str = "") -> None:
+        super().__init__(message or kind)
+        self.kind = kind  # invalid_credentials | not_found | exists | invalid_password | invalid_code | other
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    id_token: str
+    refresh_token: str | None
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class Challenge:
+    name: str
+    session: str
+
+
+def _client() -> Any:
+    return interactive_client("cognito-idp")  # sign-in is interactive
+
+
+_CODES = {
+    "NotAuthorizedException": "invalid_credentials",
+    "UserNotFoundException": "invalid_credentials",
+    "UserNotConfirmedException": "invalid_credentials",
+    "UsernameExistsException": "exists",
+    "InvalidPasswordException": "invalid_password",
+    "CodeMismatchException": "invalid_code",
+    "EnableSoftwareTokenMFAException": "invalid_code",
+    "ExpiredCodeException": "invalid_code",
+    "InvalidParameterException": "invalid_parameter",
+    "LimitExceededException": "throttled",
+    "TooManyRequestsException": "throttled",
+}
+
+
+def _call(fn: Any, **kwargs: Any) -> Any:
+    from botocore.exceptions import ClientError, ParamValidationError  # loaded with the client
+
+    try:
+        return fn(**kwargs)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise IdentityError(_CODES.get(code, "other"), exc.response.get("Error", {}).get("Message", "")) from exc
+    except ParamValidationError as exc:
+        # botocore refuses out-of-range values before sending (e.g. a too-short session): bad input.
+        raise IdentityError("invalid_parameter", str(exc)) from exc
+
+
+def _tokens(result: dict[str, Any]) -> Tokens:
+    return Tokens(result["AccessToken"], result["IdToken"], result.get("RefreshToken"), int(result["ExpiresIn"]))
+
+
+def login(email: str, password: str) -> Tokens | Challenge:
+    s = get_settings()
+    r = _call(_client().initiate_auth, ClientId=s.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
+              AuthParameters={"USERNAME": email, "PASSWORD": password})
+    if "ChallengeName" in r:
+        return Challenge(r["ChallengeName"], r.get("Session", ""))
+    return _tokens(r["AuthenticationResult"])
+
+
+def _tokens_or_challenge(r: dict[str, Any]) -> Tokens | Challenge:
+    if "ChallengeName" in r:
+        return Challenge(r["ChallengeName"], r.get("Session", ""))
+    return _tokens(r["AuthenticationResult"])
+
+
+def _respond(challenge: str, session: str, responses: dict[str, str]) -> Tokens | Challenge:
+    r = _call(_client().respond_to_auth_challenge, ClientId=get_settings().user_pool_client_id,
+              ChallengeName=challenge, Session=session, ChallengeResponses=responses)
+    return _tokens_or_challenge(r)
+
+
+def answer_new_password(email: str, session: str, new_password: str) -> Tokens | Challenge:
+    return _respond("NEW_PASSWORD_REQUIRED", session, {"USERNAME": email, "NEW_PASSWORD": new_password})
+
+
+def answer_totp(email: str, session: str, code: str) -> Tokens | Challenge:
+    """Answer Cognito's SOFTWARE_TOKEN_MFA challenge with the 6-digit code from the authenticator."""
+    return _respond("SOFTWARE_TOKEN_MFA", session, {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": code})
+
+
+def associate_totp(access_token: str) -> str:
+    """Start TOTP enrolment: Cognito generates the shared secret (base32) for the authenticator app."""
+    return str(_call(_client().associate_software_token, AccessToken=access_token)["SecretCode"])
+
+
+def verify_totp(access_token: str, code: str) -> None:
+    """Finish enrolment: Cognito checks the code against the secret, then TOTP becomes the preferred MFA."""
+    r = _call(_client().verify_software_token, AccessToken=access_token, UserCode=code,
+              FriendlyDeviceName="UnionCore")
+    if r.get("Status") != "SUCCESS":
+        raise IdentityError("invalid_code", "the code does not match")
+    _call(_client().set_user_mfa_preference, AccessToken=access_token,
+          SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+
+
+def otpauth_uri(email: str, secret: str, issuer: str = "UnionCore") -> str:
+    """The key URI authenticator apps read (https://github.com/google/google-authenticator/wiki/Key-Uri-Format)."""
+    from urllib.parse import quote
+
+    return f"otpauth://totp/{quote(issuer)}:{quote(email)}?secret={secret}&issuer={quote(issuer)}&digits=6&period=30"
+
+
+def refresh(refresh_token: str) -> Tokens:
+    s = get_settings()
+    r = _call(_client().initiate_auth, ClientId=s.user_pool_client_id, AuthFlow="REFRESH_TOKEN_AUTH",
+              AuthParameters={"REFRESH_TOKEN": refresh_token})
+    return _tokens(r["AuthenticationResult"])
+
+
+def revoke(refresh_token: str) -> None:
+    _call(_client().revoke_token, Token=refresh_token, ClientId=get_settings().user_pool_client_id)
+
+
+def sign_out_everywhere(username: str) -> None:
+    _call(_client().admin_user_global_sign_out, UserPoolId=get_settings().user_pool_id, Username=username)
+
+
+def forgot_password(email: str) -> None:
+    _call(_client().forgot_password, ClientId=get_settings().user_pool_client_id, Username=email)
+
+
+def confirm_forgot_password(email: str, code: str, new_password: str) -> None:
+    _call(_client().confirm_forgot_password, ClientId=get_settings().user_pool_client_id, Username=email,
+          ConfirmationCode=code, Password=new_password)
+
+
+def temporary_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    core = "".join(secrets.choice(alphabet) for _ in range(14))
+    return f"{core}a7A!"
+
+
+def invite(email: str, groups: list[str], member_id: str | None, password: str | None = None,
+           permanent: bool = False) -> str:
+    """Create the user with a temporary password (e-mailed by Cognito); returns the user's sub."""
+    s = get_settings()
+    attrs = [{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}]
+    if member_id:
+        attrs.append({"Name": "custom:member_id", "Value": member_id})
+    r = _call(_client().admin_create_user, UserPoolId=s.user_pool_id, Username=email, UserAttributes=attrs,
+              TemporaryPassword=password or temporary_password(), DesiredDeliveryMediums=["EMAIL"])
+    if permanent and password:
+        _call(_client().admin_set_user_password, UserPoolId=s.user_pool_id, Username=email, Password=password,
+              Permanent=True)
+    for group in groups:
+        _call(_client().admin_add_user_to_group, UserPoolId=s.user_pool_id, Username=email, GroupName=group)
+    sub = next(a["Value"] for a in r["User"]["Attributes"] if a["Name"] == "sub")
+    return str(sub)
+
+
+def create_pending_member(email: str, password: str) -> str:
+    """A self-registered member portal user (§1.4): permanent password, e-mail not yet verified, and
+    disabled until the e-mailed code is confirmed, so it cannot sign in before the link exists."""
+    s = get_settings()
+    r = _call(_client().admin_create_user, UserPoolId=s.user_pool_id, Username=email, MessageAction="SUPPRESS",
+              UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "false"}],
+              TemporaryPassword=temporary_password())
+    _call(_client().admin_set_user_password, UserPoolId=s.user_pool_id, Username=email, Password=password,
+          Permanent=True)
+    _call(_client().admin_disable_user, UserPoolId=s.user_pool_id, Username=email)
+    return str(next(a["Value"] for a in r["User"]["Attributes"] if a["Name"] == "sub"))
+
+
+def activate_member(email: str, member_id: str) -> None:
+    """After the e-mail code: verified e-mail, member id attribute, member group, enabled."""
+    s = get_settings()
+    _call(_client().admin_update_user_attributes, UserPoolId=s.user_pool_id, Username=email,
+          UserAttributes=[{"Name": "email_verified", "Value": "true"},
+                          {"Name": "custom:member_id", "Value": member_id}])
+    _call(_client().admin_add_user_to_group, UserPoolId=s.user_pool_id, Username=email, GroupName="member")
+    _call(_client().admin_enable_user, UserPoolId=s.user_pool_id, Username=email)
+
+
+def delete_user(email: str) -> None:
+    _call(_client().admin_delete_user, UserPoolId=get_settings().user_pool_id, Username=email)
+
+
+def set_groups(email: str, current: list[str], wanted: list[str]) -> None:
+    s = get_settings()
+    for g in sorted(set(current) - set(wanted)):
+        _call(_client().admin_remove_user_from_group, UserPoolId=s.user_pool_id, Username=email, GroupName=g)
+    for g in sorted(set(wanted) - set(current)):
+        _call(_client().admin_add_user_to_group, UserPoolId=s.user_pool_id, Username=email, GroupName=g)
+
+
+def set_enabled(email: str, enabled: bool) -> None:
+    s = get_settings()
+    fn = _client().admin_enable_user if enabled else _client().admin_disable_user
+    _call(fn, UserPoolId=s.user_pool_id, Username=email)
+
+
+def reset_client() -> None:
+    interactive_client.cache_clear()
