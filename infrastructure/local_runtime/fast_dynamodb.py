@@ -53,7 +53,7 @@ import threading
 import weakref
 from decimal import Decimal
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import moto
 from moto.dynamodb import responses as ddb_responses
@@ -578,7 +578,7 @@ def _locked(name: str, original: F) -> F:
 
     setattr(wrapper, _MARKER, True)
     _ORIGINALS[name] = original
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def _locked_counting(name: str, original: F) -> F:
@@ -595,7 +595,7 @@ def _locked_counting(name: str, original: F) -> F:
 
     setattr(wrapper, _MARKER, True)
     _ORIGINALS[name] = original
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def _backend_update_item(
@@ -660,7 +660,8 @@ class _UndoLog:
                 if before is None:
                     table.items.pop(hash_key, None)
                 else:
-                    table.items[hash_key] = before
+                    # A table without range key maps hash -> Item; moto annotates items as hash -> dict only.
+                    cast("dict[DynamoType, Item]", table.items)[hash_key] = before
             else:
                 if before is None:
                     partition = table.items.get(hash_key)
@@ -803,7 +804,7 @@ def _handler_call_action(original: F) -> F:
 
     setattr(wrapper, _MARKER, True)
     _ORIGINALS["DynamoHandler.call_action"] = original
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 class _CopyModuleProxy:
@@ -893,7 +894,8 @@ def _item_project(self: Item, projection_expressions: list[list[str]]) -> Item:
     if any(_has_binary(value) for value in picked):
         # moto's round trip re-encodes binary values; keep its exact output for them.
         return _MOTO_ITEM_PROJECT(self, projection_expressions)
-    projected = Item.__new__(Item)
+    # moto annotates BaseModel.__new__ as returning BaseModel, not the class it is called on.
+    projected = cast(Item, Item.__new__(Item))
     projected.hash_key, projected.range_key = self.hash_key, self.range_key
     # A subset of a stored item is within the size limit: skip LimitedSizeDict's per-key re-sizing
     # (quadratic in the attribute count) by filling it through dict.update.
@@ -983,10 +985,11 @@ def install() -> None:
                 name,
                 _locked_counting(f"DynamoDBBackend.{name}", original),
             )
-        for name, replacement in (
+        backend_replacements: tuple[tuple[str, Callable[..., Any]], ...] = (
             ("update_item", _backend_update_item),
             ("transact_write_items", _transact_write_items),
-        ):
+        )
+        for name, replacement in backend_replacements:
             _replace(DynamoDBBackend, "DynamoDBBackend", name, replacement)
 
         handler = ddb_responses.DynamoHandler
@@ -999,6 +1002,7 @@ def install() -> None:
         _ORIGINALS["Item.project"] = Item.project
         _patch(Item, "project", _item_project)
         _patch(DynamoType, "size", _dynamo_type_size)
+        # moto's InstanceTrackerMeta creates instances_tracked at class creation; mypy cannot see it.
         Item.instances_tracked.clear()  # type: ignore[attr-defined]
 
         _INDEXES.clear()
