@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml  # type: ignore[import-untyped]
+import yaml  # type: ignore[import-untyped]  # types-PyYAML is not installed
 from botocore.exceptions import ClientError
 
 INFRA_DIR = Path(__file__).resolve().parent
@@ -107,6 +107,7 @@ def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.No
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
+        # With types-PyYAML, construct_mapping wants a MappingNode: the only node kind left here.
         value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
     return {key: value}
 
@@ -239,6 +240,7 @@ def fix_inprocess_moto_state_machine_reexecution() -> bool:
     except ImportError:
         return False
     if "__deepcopy__" not in vars(Execution):
+        # Adding a method moto's class lacks (see above); mypy forbids assigning undeclared attributes.
         Execution.__deepcopy__ = lambda self, memo: self  # type: ignore[attr-defined]
     return True
 

@@ -25,7 +25,7 @@ _TOP_LEVEL = re.compile(r"^(?P<name>[A-Za-z0-9_]+?)(?:-[^/]*\.(?:dist-info|data)
 
 def provided_by_runtime(entry: str) -> bool:
     match = _TOP_LEVEL.match(entry)
-    return bool(match) and match.group("name").lower() in RUNTIME_PROVIDED  # type: ignore[union-attr]
+    return match is not None and match.group("name").lower() in RUNTIME_PROVIDED
 
 
 def slim(zip_path: Path) -> tuple[int, int]:

@@ -30,6 +30,14 @@ Found on the way, same spirit (constant factors of the same Query path):
 Nothing here changes the wire API: the product still talks plain DynamoDB
 over HTTP, and results are the ones moto's own code computes.
 
+All of this leans on moto's internals, so :func:`install` refuses any moto
+but the version it was written and tested for (``SUPPORTED_MOTO_VERSIONS``,
+the pin in requirements-dev.txt) by raising :class:`UnsupportedMotoError`,
+unless ``UNIONCORE_ALLOW_UNTESTED_MOTO=1`` is set (then it installs with a
+warning).  Whatever the version, it first checks that every moto function it
+patches or calls from its copies of moto's code still exists with the
+parameters this module relies on, and patches nothing otherwise.
+
 Index invariants (per table, kept in ``_INDEXES``; built lazily on the first
 index query and dropped whenever the index definitions change):
     buckets[index][index_hash_value][(table_hash, table_range)] -> Item
@@ -48,31 +56,48 @@ import bisect
 import contextlib
 import copy
 import functools
+import inspect
 import logging
+import os
 import threading
 import weakref
 from decimal import Decimal
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import moto
-from moto.dynamodb import responses as ddb_responses
-from moto.dynamodb.comparisons import get_filter_expression
-from moto.dynamodb.exceptions import (
-    ConditionalCheckFailed,
-    MockValidationException,
-    MultipleTransactionsException,
-    ResourceNotFoundException,
-    TooManyTransactionsException,
-    TransactionCanceledException,
-    TransactWriteSingleOpException,
-)
-from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models import table as table_module
-from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
+
+try:
+    from moto.core.common_models import BaseModel
+    from moto.dynamodb import comparisons as ddb_comparisons
+    from moto.dynamodb import exceptions as ddb_exceptions
+    from moto.dynamodb import responses as ddb_responses
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        ResourceNotFoundException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+    from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
+
+    _MOTO_ITEM_PROJECT = Item.project  # moto's own, for _item_project's fallbacks
+except (ImportError, AttributeError) as exc:
+    raise ImportError(
+        f"fast_dynamodb was written for moto 5.1.18 (the pin in requirements-dev.txt) and cannot use the "
+        f"installed moto {getattr(moto, '__version__', '(unknown version)')}: {exc}"
+    ) from exc
 
 __all__ = [
+    "SUPPORTED_MOTO_VERSIONS",
+    "ALLOW_UNTESTED_MOTO_ENV",
+    "UnsupportedMotoError",
     "install",
     "uninstall",
     "is_installed",
@@ -83,6 +108,14 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# The moto releases this module was written and tested for (the differential tests in
+# tests/integration/test_fast_dynamodb.py compare it with stock moto). Keep it equal to the moto pin in
+# requirements-dev.txt (tests/unit/test_fast_dynamodb_guard.py checks that it contains it) and with the
+# version named by the ImportError raised above.
+SUPPORTED_MOTO_VERSIONS: frozenset[str] = frozenset({"5.1.18"})
+# Set to 1 to install on another moto anyway (to try a moto upgrade: then run the differential tests).
+ALLOW_UNTESTED_MOTO_ENV = "UNIONCORE_ALLOW_UNTESTED_MOTO"
 
 F = TypeVar("F", bound=Callable[..., Any])
 PrimaryKey = tuple[DynamoType, DynamoType | None]
@@ -578,7 +611,7 @@ def _locked(name: str, original: F) -> F:
 
     setattr(wrapper, _MARKER, True)
     _ORIGINALS[name] = original
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def _locked_counting(name: str, original: F) -> F:
@@ -595,7 +628,7 @@ def _locked_counting(name: str, original: F) -> F:
 
     setattr(wrapper, _MARKER, True)
     _ORIGINALS[name] = original
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def _backend_update_item(
@@ -660,7 +693,8 @@ class _UndoLog:
                 if before is None:
                     table.items.pop(hash_key, None)
                 else:
-                    table.items[hash_key] = before
+                    # A table without range key maps hash -> Item; moto annotates items as hash -> dict only.
+                    cast("dict[DynamoType, Item]", table.items)[hash_key] = before
             else:
                 if before is None:
                     partition = table.items.get(hash_key)
@@ -803,7 +837,7 @@ def _handler_call_action(original: F) -> F:
 
     setattr(wrapper, _MARKER, True)
     _ORIGINALS["DynamoHandler.call_action"] = original
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 class _CopyModuleProxy:
@@ -866,9 +900,6 @@ def _item_size(self: Item) -> int:
     return sum(_utf8_len(key) + _dynamo_type_size(value) for key, value in self.attrs.items())
 
 
-_MOTO_ITEM_PROJECT = Item.project
-
-
 def _has_binary(value: DynamoType) -> bool:
     if value.type in ("B", "BS"):
         return True
@@ -893,7 +924,8 @@ def _item_project(self: Item, projection_expressions: list[list[str]]) -> Item:
     if any(_has_binary(value) for value in picked):
         # moto's round trip re-encodes binary values; keep its exact output for them.
         return _MOTO_ITEM_PROJECT(self, projection_expressions)
-    projected = Item.__new__(Item)
+    # moto annotates BaseModel.__new__ as returning BaseModel, not the class it is called on.
+    projected = cast(Item, Item.__new__(Item))
     projected.hash_key, projected.range_key = self.hash_key, self.range_key
     # A subset of a stored item is within the size limit: skip LimitedSizeDict's per-key re-sizing
     # (quadratic in the attribute count) by filling it through dict.update.
@@ -906,6 +938,171 @@ def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     # BaseModel.__new__ appends every instance to cls.instances_tracked (for
     # moto's dashboard) and never forgets it: a leak of every query result.
     return object.__new__(cls)
+
+
+# --------------------------------------------------------------------------
+# the moto guard
+# --------------------------------------------------------------------------
+class UnsupportedMotoError(RuntimeError):
+    """moto is not a version this module supports, or the internals it patches changed."""
+
+
+# The moto functions install() replaces or this module's code calls, by owner, with the parameters
+# it relies on (names, kinds and order, as _parameters() renders them; defaults and annotations are
+# not compared). The backend methods install() only wraps in the lock are added by _expected_moto().
+_TABLE_QUERY_PARAMETERS = (
+    "(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward, "
+    "projection_expressions, index_name, consistent_read, filter_expression, **filter_kwargs)"
+)
+_EXPECTED_PARAMETERS: tuple[tuple[str, str, str], ...] = (
+    # Table: replaced; the wrappers pass these parameters positionally or inspect them.
+    ("Table", "query", _TABLE_QUERY_PARAMETERS),
+    ("Table", "all_items", "(self)"),
+    ("Table", "put_item", (
+        "(self, item_attrs, expected, condition_expression, expression_attribute_names, "
+        "expression_attribute_values, overwrite, return_values_on_condition_check_failure)"
+    )),
+    ("Table", "delete_item", "(self, hash_key, range_key)"),
+    ("Table", "all_indexes", "(self)"),
+    # DynamoDBBackend: called with these arguments by the copy of transact_write_items ...
+    ("DynamoDBBackend", "get_item", "(self, table_name, keys, projection_expressions)"),
+    ("DynamoDBBackend", "put_item", (
+        "(self, table_name, item_attrs, expected, condition_expression, expression_attribute_names, "
+        "expression_attribute_values, overwrite, return_values_on_condition_check_failure)"
+    )),
+    ("DynamoDBBackend", "delete_item", (
+        "(self, table_name, key, expression_attribute_names, expression_attribute_values, "
+        "condition_expression, return_values_on_condition_check_failure)"
+    )),
+    ("DynamoDBBackend", "update_item", (
+        "(self, table_name, key, update_expression, expression_attribute_names, expression_attribute_values, "
+        "attribute_updates, expected, condition_expression, return_values_on_condition_check_failure)"
+    )),
+    ("DynamoDBBackend", "get_table", "(self, table_name)"),
+    ("DynamoDBBackend", "get_keys_value", "(self, table, keys)"),
+    # ... or replaced by that copy.
+    ("DynamoDBBackend", "transact_write_items", "(self, transact_items)"),
+    ("moto.dynamodb.comparisons", "get_filter_expression", "(expr, names, values)"),
+    ("moto.dynamodb.exceptions.ConditionalCheckFailed", "__init__", "(self, msg, item)"),
+    ("moto.dynamodb.exceptions.TransactionCanceledException", "__init__", "(self, errors)"),
+    # Item / DynamoType: replaced by equivalents with the same parameters.
+    ("Item", "size", "(self)"),
+    ("Item", "project", "(self, projection_expressions)"),
+    ("DynamoType", "size", "(self)"),
+)
+
+
+def _expected_moto() -> list[tuple[str, str, str | None]]:
+    """_EXPECTED_PARAMETERS, plus the functions install() wraps whatever their parameters (None)."""
+    listed = {(owner, name) for owner, name, _ in _EXPECTED_PARAMETERS}
+    wrapped: list[tuple[str, str, str | None]] = [
+        ("DynamoDBBackend", name, None)
+        for name in (*_LOCKED_BACKEND_METHODS, *_COUNTING_BACKEND_METHODS)
+        if ("DynamoDBBackend", name) not in listed
+    ]
+    return [*_EXPECTED_PARAMETERS, *wrapped, ("DynamoHandler", "call_action", None)]
+
+
+def _expected_owners() -> dict[str, Any]:
+    return {
+        "Table": Table,
+        "DynamoDBBackend": DynamoDBBackend,
+        "DynamoHandler": ddb_responses.DynamoHandler,
+        "Item": Item,
+        "DynamoType": DynamoType,
+        "moto.dynamodb.comparisons": ddb_comparisons,
+        "moto.dynamodb.exceptions.ConditionalCheckFailed": ddb_exceptions.ConditionalCheckFailed,
+        "moto.dynamodb.exceptions.TransactionCanceledException": ddb_exceptions.TransactionCanceledException,
+    }
+
+
+def _parameters(function: Callable[..., Any]) -> str:
+    """``(self, a, *args, b, **kwargs)``: the parameter names and kinds of a function, in order."""
+    rendered: list[str] = []
+    parameters = list(inspect.signature(function).parameters.values())
+    starred = False
+    for position, parameter in enumerate(parameters):
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            rendered.append(f"*{parameter.name}")
+            starred = True
+        elif parameter.kind is parameter.VAR_KEYWORD:
+            rendered.append(f"**{parameter.name}")
+        else:
+            if parameter.kind is parameter.KEYWORD_ONLY and not starred:
+                rendered.append("*")
+                starred = True
+            rendered.append(parameter.name)
+        following = parameters[position + 1] if position + 1 < len(parameters) else None
+        if parameter.kind is parameter.POSITIONAL_ONLY and (
+            following is None or following.kind is not parameter.POSITIONAL_ONLY
+        ):
+            rendered.append("/")
+    return f"({', '.join(rendered)})"
+
+
+def _moto_surface_problems() -> list[str]:
+    """What differs from the moto internals this module was written for (empty: nothing)."""
+    problems: list[str] = []
+    owners = _expected_owners()
+    for owner_name, name, expected in _expected_moto():
+        label = f"{owner_name}.{name}"
+        found = getattr(owners[owner_name], name, _MISSING)
+        if found is _MISSING:
+            problems.append(f"{label} is missing")
+            continue
+        if not callable(found):
+            problems.append(f"{label} is no longer callable (found {type(found).__name__})")
+            continue
+        if expected is None:
+            continue
+        try:
+            parameters = _parameters(found)
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{label}: its signature cannot be read ({exc})")
+            continue
+        if parameters != expected:
+            problems.append(f"{label} takes {parameters}, expected {expected}")
+    # _untracked_new replaces the instance tracking of moto's BaseModel.__new__ with object.__new__:
+    # right only while that is the __new__ Item gets.
+    if Item.__new__ is not BaseModel.__new__:
+        problems.append("Item.__new__ is no longer moto's instance-tracking BaseModel.__new__")
+    if not isinstance(getattr(Item, "instances_tracked", None), list):
+        problems.append("Item.instances_tracked (moto's dashboard list of instances) is missing")
+    # _CopyModuleProxy stands in for Table.query's module-level `copy`.
+    if getattr(table_module, "copy", None) is not copy:
+        problems.append("moto.dynamodb.models.table no longer imports the copy module as `copy`")
+    return problems
+
+
+def _allow_untested_moto() -> bool:
+    return os.environ.get(ALLOW_UNTESTED_MOTO_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def _check_moto() -> None:
+    """Raise UnsupportedMotoError unless install() may patch the installed moto (see the module docstring)."""
+    version = str(getattr(moto, "__version__", "(unknown version)"))
+    supported = ", ".join(sorted(SUPPORTED_MOTO_VERSIONS))
+    untested = version not in SUPPORTED_MOTO_VERSIONS
+    if untested and not _allow_untested_moto():
+        raise UnsupportedMotoError(
+            f"fast_dynamodb refuses to patch moto {version}: it was written and tested for moto {supported} "
+            f"only (the pin in requirements-dev.txt). Install the pinned moto, or, to try this moto anyway, "
+            f"set {ALLOW_UNTESTED_MOTO_ENV}=1 and run tests/integration/test_fast_dynamodb.py, which compares "
+            f"the patched moto with stock moto."
+        )
+    problems = _moto_surface_problems()
+    if problems:
+        raise UnsupportedMotoError(
+            f"fast_dynamodb cannot patch moto {version} (written for moto {supported}): the moto internals it "
+            "patches or calls changed, so nothing was patched:\n  - " + "\n  - ".join(problems)
+        )
+    if untested:
+        log.warning(
+            "fast_dynamodb: PATCHING UNTESTED moto %s (supported: %s) because %s is set. Query results, "
+            "transactions and conditional writes of the local DynamoDB may differ from stock moto; run "
+            "tests/integration/test_fast_dynamodb.py before relying on them.",
+            version, supported, ALLOW_UNTESTED_MOTO_ENV,
+        )
 
 
 # --------------------------------------------------------------------------
@@ -949,72 +1146,86 @@ def _replace(owner: Any, label: str, name: str, replacement: Callable[..., Any])
 
 
 def install() -> None:
-    """Patch moto in-process. Idempotent; safe to call before or after the server starts."""
+    """Patch moto in-process. Idempotent; safe to call before or after the server starts.
+
+    Raises UnsupportedMotoError, having patched nothing, on a moto version other than
+    SUPPORTED_MOTO_VERSIONS (unless UNIONCORE_ALLOW_UNTESTED_MOTO=1) or when a moto function it
+    patches or calls is missing or takes other parameters (whatever the version).
+    """
     global _installed
     with _LOCK:
         if _installed:
             return
-        if getattr(Table.query, _MARKER, False):
+        if getattr(getattr(Table, "query", None), _MARKER, False):
             # Already patched by another copy of this module (e.g. imported
             # under a second name); patching twice would nest the wrappers.
             log.warning("fast_dynamodb: moto already patched by another module copy")
             return
-        if not moto.__version__.startswith("5.1."):
-            log.warning(
-                "fast_dynamodb was written against moto 5.1.18, found %s",
-                moto.__version__,
-            )
-
-        for name, replacement in (
-            ("query", _query),
-            ("all_items", _all_items),
-            ("put_item", _table_put_item),
-            ("delete_item", _table_delete_item),
-        ):
-            _replace(Table, "Table", name, replacement)
-
-        for name in _LOCKED_BACKEND_METHODS:
-            original = getattr(DynamoDBBackend, name)
-            _patch(DynamoDBBackend, name, _locked(f"DynamoDBBackend.{name}", original))
-        for name in _COUNTING_BACKEND_METHODS:
-            original = getattr(DynamoDBBackend, name)
-            _patch(
-                DynamoDBBackend,
-                name,
-                _locked_counting(f"DynamoDBBackend.{name}", original),
-            )
-        for name, replacement in (
-            ("update_item", _backend_update_item),
-            ("transact_write_items", _transact_write_items),
-        ):
-            _replace(DynamoDBBackend, "DynamoDBBackend", name, replacement)
-
-        handler = ddb_responses.DynamoHandler
-        _patch(handler, "call_action", _handler_call_action(handler.call_action))
-        _patch(table_module, "copy", _CopyModuleProxy())
-        _patch(Item, "__new__", staticmethod(_untracked_new))
-        _ORIGINALS["Item.size"] = Item.size
-        _ORIGINALS["DynamoType.size"] = DynamoType.size
-        _patch(Item, "size", _item_size)
-        _ORIGINALS["Item.project"] = Item.project
-        _patch(Item, "project", _item_project)
-        _patch(DynamoType, "size", _dynamo_type_size)
-        Item.instances_tracked.clear()  # type: ignore[attr-defined]
-
+        _check_moto()
+        try:
+            _apply_patches()
+        except BaseException:
+            _undo_patches()  # never leave moto half-patched
+            raise
         _INDEXES.clear()
         _installed = True
+
+
+def _apply_patches() -> None:
+    """Every patch install() makes (the caller holds the lock and undoes them on failure)."""
+    for name, replacement in (
+        ("query", _query),
+        ("all_items", _all_items),
+        ("put_item", _table_put_item),
+        ("delete_item", _table_delete_item),
+    ):
+        _replace(Table, "Table", name, replacement)
+
+    for name in _LOCKED_BACKEND_METHODS:
+        original = getattr(DynamoDBBackend, name)
+        _patch(DynamoDBBackend, name, _locked(f"DynamoDBBackend.{name}", original))
+    for name in _COUNTING_BACKEND_METHODS:
+        original = getattr(DynamoDBBackend, name)
+        _patch(
+            DynamoDBBackend,
+            name,
+            _locked_counting(f"DynamoDBBackend.{name}", original),
+        )
+    backend_replacements: tuple[tuple[str, Callable[..., Any]], ...] = (
+        ("update_item", _backend_update_item),
+        ("transact_write_items", _transact_write_items),
+    )
+    for name, replacement in backend_replacements:
+        _replace(DynamoDBBackend, "DynamoDBBackend", name, replacement)
+
+    handler = ddb_responses.DynamoHandler
+    _patch(handler, "call_action", _handler_call_action(handler.call_action))
+    _patch(table_module, "copy", _CopyModuleProxy())
+    _patch(Item, "__new__", staticmethod(_untracked_new))
+    _ORIGINALS["Item.size"] = Item.size
+    _ORIGINALS["DynamoType.size"] = DynamoType.size
+    _patch(Item, "size", _item_size)
+    _ORIGINALS["Item.project"] = Item.project
+    _patch(Item, "project", _item_project)
+    _patch(DynamoType, "size", _dynamo_type_size)
+    # moto's InstanceTrackerMeta creates instances_tracked at class creation; mypy cannot see it.
+    Item.instances_tracked.clear()  # type: ignore[attr-defined]
+
+
+def _undo_patches() -> None:
+    while _patches:
+        owner, name, previous = _patches.pop()
+        if previous is _MISSING:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, previous)
+    _ORIGINALS.clear()
 
 
 def uninstall() -> None:
     """Undo :func:`install` (used by benchmarks/tests to compare with stock moto)."""
     global _installed
     with _LOCK:
-        while _patches:
-            owner, name, previous = _patches.pop()
-            if previous is _MISSING:
-                delattr(owner, name)
-            else:
-                setattr(owner, name, previous)
-        _ORIGINALS.clear()
+        _undo_patches()
         _INDEXES.clear()
         _installed = False

@@ -35,7 +35,7 @@ def install() -> None:
     from werkzeug.serving import WSGIRequestHandler
 
     modules = frozenset(backends.list_of_moto_modules())
-    backends.list_of_moto_modules = lambda: iter(modules)  # type: ignore[assignment]
+    backends.list_of_moto_modules = lambda: iter(modules)
 
     original_lookup = werkzeug_app.DomainDispatcherApplication.get_backend_for_host
 
@@ -47,6 +47,7 @@ def install() -> None:
             cache[host] = original_lookup(self, host)
         return cache[host]
 
+    # Patching a method is the point here; mypy flags any assignment to a method.
     werkzeug_app.DomainDispatcherApplication.get_backend_for_host = cached_lookup  # type: ignore[method-assign]
 
     original_setup = WSGIRequestHandler.setup
@@ -55,5 +56,5 @@ def install() -> None:
         original_setup(self)
         set_nodelay(self.connection)
 
-    WSGIRequestHandler.setup = setup  # type: ignore[method-assign]
+    WSGIRequestHandler.setup = setup  # type: ignore[method-assign]  # as above
     _installed = True

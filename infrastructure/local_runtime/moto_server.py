@@ -26,7 +26,8 @@ class MotoServer:
 
     def start(self) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-        from waitress.server import create_server
+        # waitress ships no type hints and types-waitress is not installed.
+        from waitress.server import create_server  # type: ignore[import-untyped]
 
         app = DomainDispatcherApplication(create_backend_app)
         # Never 0.0.0.0: the emulator holds every local secret and is for this machine only.

@@ -118,13 +118,13 @@ class Runtime:
                "PYTHONPATH": str(ROOT)}
         self.api = subprocess.Popen([sys.executable, "-m", "infrastructure.local_runtime.api_server"], cwd=ROOT,
                                     env=env, stdout=subprocess.PIPE)
-        assert self.api.stdout is not None
-        line = self.api.stdout.readline().decode()
+        stdout = self.api.stdout
+        assert stdout is not None
+        line = stdout.readline().decode()
         if "api-ready" not in line:
             raise RuntimeError(f"API server failed to start: {line!r}")
         # Keep draining its output so the pipe never blocks it.
-        threading.Thread(target=lambda: [None for _ in iter(self.api.stdout.readline, b"")],  # type: ignore[union-attr]
-                         daemon=True).start()
+        threading.Thread(target=lambda: [None for _ in iter(stdout.readline, b"")], daemon=True).start()
 
     @property
     def base_url(self) -> str:

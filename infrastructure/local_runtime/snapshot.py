@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from moto.cognitoidp.models import CognitoIdpUser, CognitoIdpUserPool, UserStatus, cognitoidp_backends
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -171,7 +171,8 @@ def _restore_dynamodb(tables: dict[str, Any], account_id: str, region: str) -> d
                 range_key = _json_to_dynamo(range_json) if range_json is not None else None
                 item = _new_item(hash_key, range_key, attrs)
                 if range_key is None:
-                    table.items[hash_key] = item
+                    # A table without range key maps hash -> Item; moto annotates items as hash -> dict only.
+                    cast("dict[DynamoType, Item]", table.items)[hash_key] = item
                 else:
                     table.items[hash_key][range_key] = item
                 restored += 1
@@ -331,10 +332,10 @@ def _restore_user(pool: CognitoIdpUserPool, saved: dict[str, Any]) -> None:
         for group in list(previous.groups):
             group.users.discard(previous)
     for group_name in saved["groups"]:
-        group = pool.groups.get(group_name)
-        if group is not None:
-            group.users.add(user)
-            user.groups.add(group)
+        saved_group = pool.groups.get(group_name)
+        if saved_group is not None:
+            saved_group.users.add(user)
+            user.groups.add(saved_group)
     pool.users[user.username] = user
 
 
@@ -380,15 +381,19 @@ def _write_snapshot(data_dir: Path, account_id: str, region: str) -> dict[str, A
     started = time.perf_counter()
     data_dir = Path(data_dir)
     with _gc_paused():
+        saved_at = datetime.now().astimezone().isoformat()
+        dynamodb = _capture_dynamodb(account_id, region)
+        s3 = _capture_s3(account_id, region)
+        cognito = _capture_cognito(account_id, region)
         state = {
             "format": FORMAT,
             "version": VERSION,
-            "saved_at": datetime.now().astimezone().isoformat(),
+            "saved_at": saved_at,
             "account_id": account_id,
             "region": region,
-            "dynamodb": _capture_dynamodb(account_id, region),
-            "s3": _capture_s3(account_id, region),
-            "cognito": _capture_cognito(account_id, region),
+            "dynamodb": dynamodb,
+            "s3": s3,
+            "cognito": cognito,
         }
         payload = json.dumps(state, separators=(",", ":")).encode("utf-8")
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -408,12 +413,12 @@ def _write_snapshot(data_dir: Path, account_id: str, region: str) -> dict[str, A
     stats = {
         "path": str(target),
         "bytes": len(payload),
-        "tables": len(state["dynamodb"]),
-        "items": sum(len(t["items"]) for t in state["dynamodb"].values()),
-        "buckets": len(state["s3"]),
-        "objects": sum(len(objects) for objects in state["s3"].values()),
-        "user_pools": len(state["cognito"]),
-        "users": sum(len(p["users"]) for p in state["cognito"]),
+        "tables": len(dynamodb),
+        "items": sum(len(t["items"]) for t in dynamodb.values()),
+        "buckets": len(s3),
+        "objects": sum(len(objects) for objects in s3.values()),
+        "user_pools": len(cognito),
+        "users": sum(len(p["users"]) for p in cognito),
         "seconds": round(time.perf_counter() - started, 3),
     }
     log.info("snapshot saved: %s", stats)
