@@ -1,9 +1,10 @@
 """Drop from the Lambda zip what the Lambda Python runtime already provides.
 
 `chalice package` installs requirements.txt with every transitive dependency, so any library that
-depends on botocore (PynamoDB did: 16 MB zipped of a 26.6 MB package) brings it and its helpers. The managed Python runtimes ship
-boto3 and botocore with those same helpers, so packaging them only makes every cold start download
-and unzip a second copy. docs/deploy.md says how to pin an SDK version with a layer instead.
+depends on botocore (PynamoDB did: 16 MB zipped of a 26.6 MB package) brings it and its helpers.
+The managed Python runtimes ship boto3 and botocore with those same helpers, so packaging them only
+makes every cold start download and unzip a second copy. docs/deploy.md says how to pin an SDK
+version with a layer instead.
 
     python -m infrastructure.slim_package build/package/deployment.zip
 """

@@ -23,7 +23,7 @@ from moto.dynamodb.responses import DynamoHandler
 from infrastructure.local_runtime import fast_dynamodb
 from infrastructure.local_runtime.fast_dynamodb import ALLOW_UNTESTED_MOTO_ENV, UnsupportedMotoError
 
-REQUIREMENTS_DEV = Path(__file__).resolve().parents[2] / "requirements-dev.txt"
+REQUIREMENTS_DEV = Path(__file__).resolve().parents[3] / "requirements-dev.txt"
 PINNED = "5.1.18"
 UNTESTED = "5.2.0"
 
