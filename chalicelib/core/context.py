@@ -53,8 +53,10 @@ class Ctx:
         return self.clock()
 
     def today(self) -> date:
-        """Today in UTC; rules that need the local's calendar take the zone from settings."""
-        return self.clock().date()
+        """Today in the local's time zone (setting `LOCAL_TIME_ZONE`): every rule date is a local date."""
+        from chalicelib.core.settings import get_settings
+
+        return self.clock().astimezone(get_settings().zone).date()
 
     def audit_entry(
         self,

@@ -3,6 +3,7 @@ Tiers are a column, never books."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from chalicelib.core.model import DomainModel
@@ -167,3 +168,31 @@ class Book(DomainModel):
 
 def seed_catalogue() -> list[Book]:
     return [Book.model_validate(b) for b in seed_books()]
+
+
+class Qualification(DomainModel):
+    """The highest-priority tier a member qualifies for on a book (§3.5.1): separate from being registered,
+    one per member and book. A new registration uses this tier (R5.4)."""
+
+    member_id: str
+    book_code: str
+    tier: int
+    qualified_on: date
+    active: bool = True
+    reason: str | None = None
+    created_at: str
+    updated_at: str
+    version: int = 1
+
+
+def tier_problem(tier: int, book: Book) -> str | None:
+    """Tiers run 1 (highest priority) to the book's `max_tiers` (§3.2)."""
+    if not 1 <= tier <= book.max_tiers:
+        return f"must be between 1 and {book.max_tiers} on {book.code}"
+    return None
+
+
+def qualified_on_problem(qualified_on: date, today: date) -> str | None:
+    if qualified_on > today:
+        return "must not be in the future"
+    return None
