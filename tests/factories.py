@@ -72,3 +72,22 @@ def key_of(record: object) -> tuple[str, str]:
     from chalicelib.core.store.codec import codec_for
 
     return codec_for(record).key(record)
+
+
+def member_and_employer(store: Store) -> tuple[str, str]:
+    """A fresh member and employer created through their use cases (ids)."""
+    from chalicelib.employers import service as employers
+    from chalicelib.employers.domain import OrganizationCreate
+    from chalicelib.members import service as members
+
+    staff = ctx_for(store, "staff")
+    m = members.create(staff, member_create())
+    org = employers.create(staff, OrganizationCreate(name="OHM ELECTRIC"))
+    return m.id, org.id
+
+
+def audit_actions(store: Store, kind: str, entity_id: str) -> list[str]:
+    """The actions audited on one record, newest first."""
+    from chalicelib.audit import store as audit_repo
+
+    return [e.action.value for e in audit_repo.by_entity(store, kind, entity_id, 50, None).items]

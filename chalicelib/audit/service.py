@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chalicelib.core.audit import AuditEntry, redact
-from chalicelib.core.roles import Role
+from chalicelib.core.roles import OFFICERS, Role
 from chalicelib.core.errors import FieldProblem, bad_request, forbidden
 from chalicelib.core.context import Ctx
 from chalicelib.audit import store as repo
@@ -27,7 +27,7 @@ def _shown(ctx: Ctx, page: Page[AuditEntry]) -> dict[str, Any]:
 
 def query(ctx: Ctx, entity_type: str | None, entity_id: str | None, actor_id: str | None,
           limit: int, cursor: str | None) -> dict[str, Any]:
-    officer_view = ctx.caller.has_any(Role.ADMIN, Role.OFFICER)
+    officer_view = ctx.caller.has_any(*OFFICERS)
     if entity_type and entity_id:
         page = repo.by_entity(ctx.store, entity_type, entity_id, limit, cursor)
         if not officer_view:

@@ -77,7 +77,7 @@ def create(ctx: Ctx, data: MemberCreate) -> Member:
 def get(ctx: Ctx, member_id: str, audit: bool = True) -> Member:
     ensure_can_read(ctx, member_id)
     member = repo.get(ctx.store, member_id)
-    can_see_deleted = not ctx.caller.roles.isdisjoint(RECORD_KEEPERS)
+    can_see_deleted = ctx.caller.has_any(*RECORD_KEEPERS)
     if member is None or (member.deleted_at is not None and not can_see_deleted):
         raise not_found("Member")
     if audit:

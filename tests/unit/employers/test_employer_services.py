@@ -16,26 +16,14 @@ from chalicelib.employers.domain import (
 )
 from chalicelib.core.errors import AppError
 from chalicelib.employers import service as employers
-from chalicelib.members import service as members
 from chalicelib.core.store.memory import MemoryStore
-from factories import ctx_for, member_create
-from chalicelib.audit import store as audit_repo
+from factories import audit_actions as _audit
+from factories import ctx_for
 
 
 @pytest.fixture
 def store() -> MemoryStore:
     return MemoryStore()
-
-
-def _setup(store: MemoryStore) -> tuple[str, str]:
-    staff = ctx_for(store, "staff")
-    m = members.create(staff, member_create())
-    org = employers.create(staff, OrganizationCreate(name="OHM ELECTRIC"))
-    return m.id, org.id
-
-
-def _audit(store: MemoryStore, kind: str, entity_id: str) -> list[str]:
-    return [e.action.value for e in audit_repo.by_entity(store, kind, entity_id, 50, None).items]
 
 
 # -- employers -------------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ from chalicelib.employment.domain import EmploymentCorrection, EmploymentCreate,
 from chalicelib.core.errors import AppError
 from chalicelib.employers import service as employers
 from chalicelib.employment import service as member_records
-from chalicelib.members import service as members
 from chalicelib.core.store.memory import MemoryStore
-from factories import ctx_for, member_create
+from factories import audit_actions as _audit
+from factories import ctx_for
+from factories import member_and_employer as _setup
 from chalicelib.audit import store as audit_repo
 from chalicelib.employment import store as employment_repo
 
@@ -24,17 +25,6 @@ from chalicelib.employment import store as employment_repo
 @pytest.fixture
 def store() -> MemoryStore:
     return MemoryStore()
-
-
-def _setup(store: MemoryStore) -> tuple[str, str]:
-    staff = ctx_for(store, "staff")
-    m = members.create(staff, member_create())
-    org = employers.create(staff, OrganizationCreate(name="OHM ELECTRIC"))
-    return m.id, org.id
-
-
-def _audit(store: MemoryStore, kind: str, entity_id: str) -> list[str]:
-    return [e.action.value for e in audit_repo.by_entity(store, kind, entity_id, 50, None).items]
 
 
 # -- employment ------------------------------------------------------------------------------------
