@@ -624,8 +624,10 @@ def _members(rng: random.Random, registered: list[_Member], n_total: int) -> lis
         m.first = rng.choice(firsts)
         m.middle = "" if rng.random() < 0.08 else chr(65 + rng.randrange(26))
     seen: set[tuple[str, str, str]] = set()
-    for m in members:  # no accidental namesakes: the shared names below are the only ones
-        while (m.last, m.first, m.middle) in seen:
+    for m in members:  # no accidental namesakes (at large scales a common last name may run out of names)
+        for _ in range(30):
+            if (m.last, m.first, m.middle) not in seen:
+                break
             m.first = rng.choice(_FEMALE if m.gender == "F" else _MALE)
             m.middle = chr(65 + rng.randrange(26))
         seen.add((m.last, m.first, m.middle))
@@ -639,12 +641,11 @@ def _members(rng: random.Random, registered: list[_Member], n_total: int) -> lis
         if not m.suffix:
             by_last[m.last].append(m)
     n_shared = max(1, round(SHARED_FULL_NAMES * len(members) / MEMBERS_AT_SCALE_1))
-    lasts_with_two = [n for n in sorted(by_last) if len(by_last[n]) >= 2]
-    namesakes = []
-    for name in rng.sample(lasts_with_two, n_shared):
-        a, b = rng.sample(by_last[name], 2)
+    pairs = [(group[i], group[i + 1]) for n in sorted(by_last) for group in [rng.sample(by_last[n], len(by_last[n]))]
+             for i in range(0, len(group) - 1, 2)]
+    namesakes = rng.sample(pairs, min(n_shared, len(pairs)))
+    for a, b in namesakes:
         b.first, b.middle, b.gender = a.first, a.middle, a.gender
-        namesakes.append((a, b))
 
     # dates, status stop dates, contact details
     for m in members:
@@ -745,12 +746,15 @@ def _employers(rng: random.Random) -> list[_Employer]:
     bases: set[str] = set()  # names without INC/LLC/CO/CORP: no two employers differ only by that
     codes: set[str] = set()
     out: list[_Employer] = []
+    # two employers every data set has (the market-recovery signatory; a name the browser tests search)
     anchors = {(_WP, _SC, _RES, _SP, _LFM, _MR): "ELECTRIC HOME SERVICE",
                (_WP, _SC, _RES, _SP, _GM): "BOULDER ELECTRIC"}
+    names.update(anchors.values())
+    bases.update(anchors.values())
     for contracts in sets:
         kind = _kind_of(contracts)
         name = anchors.pop(contracts, "")
-        while not name or name in names or _base_name(name) in bases:
+        while not name:
             if kind == "contractor" and rng.random() < 0.45:
                 style = rng.random()
                 head = (f"{rng.choice(surnames)} & {rng.choice(surnames)}" if style < 0.25 else
@@ -759,6 +763,8 @@ def _employers(rng: random.Random) -> list[_Employer]:
                 head = rng.choice(_EMPLOYER_WORDS)
             entity = _weighted(rng, _ENTITIES)
             name = " ".join(p for p in (head, rng.choice(_TRADE_NAMES[kind]), entity) if p)
+            if name in names or _base_name(name) in bases:
+                name = ""
         names.add(name)
         bases.add(_base_name(name))
         while True:
@@ -1368,7 +1374,8 @@ def _norm(name: str) -> str:
 
 def aggregates(tables: dict[str, list[list[str]]]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """Per-file aggregates and cross-file checks of a set of export rows (values are trimmed first)."""
-    t = {name: [[v.strip() for v in row] for row in rows] for name, rows in tables.items()}
+    t = {name: [[v.strip() for v in row] if any(v.endswith(" ") for v in row) else row for row in rows]
+         for name, rows in tables.items()}
     files: dict[str, dict[str, Any]] = {}
 
     members = t["members.csv"]

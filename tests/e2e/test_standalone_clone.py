@@ -38,7 +38,7 @@ def _git(cwd: Path, *args: str) -> str:
 
 def test_a_clone_alone_generates_its_demo_data_seeds_and_serves(tmp_path: Path) -> None:
     """
-    GIVEN a clone of the committed HEAD in a folder with nothing beside it (no ../shared)
+    GIVEN a clone of the committed HEAD in a folder with nothing beside it (no shared fixtures folder)
     WHEN the local runtime starts there with a small demo scale and an empty data folder
     THEN it generates the demo exports into <data-dir>/demo-exports, seeds, and is ready;
      AND a demo staff user signs in (password, then the authenticator code) and reads a member that is in the
