@@ -4,15 +4,12 @@ project's own generated exports (scale 1 unless UNIONCORE_DEMO_SCALE says otherw
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from infrastructure.local_runtime.run import free_port
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")

@@ -1093,13 +1093,17 @@ def _ledger(rng: random.Random, members: list[_Member], work: list[_Work], scale
         rows.append(_Dues(w.job.member.card, day, mi, "D", "DCO", 0, 0, amount, key, check,
                           f"{'VECA' if employer.veca else 'IBEW46'} -DCO {_us(day)}", employer))
 
-    # adjustments, refunds and write-offs
+    # adjustments, refunds and write-offs: members with a ledger, after initiation and before leaving
     payers = [m for m in members if m.pays]
-    lapsed = [m for m in members if m.status in ("suspended", "inactive") and not m.traveler] or payers
-    span = (first, last)
-    for _ in range(round(162 * scale)):
-        m = rng.choice(members)
-        day = cal.on_or_before(rng.randint(*span))
+    lapsed = [m for m in payers if m.status in ("suspended", "inactive")] or payers
+
+    def some_day(m: _Member) -> int:
+        end = min(last, m.stop) if m.stop and m.status != "retired" else last
+        return cal.on_or_before(rng.randint(max(first, m.initiation), max(first, m.initiation, end)))
+
+    for _ in range(round(162 * scale)) if payers else ():
+        m = rng.choice(payers)
+        day = some_day(m)
         cents = rng.randint(1, 120) * 50 * (1 if rng.random() < 0.7 else -1)
         basic, working = (cents, 0) if rng.random() < 0.5 else (0, cents)
         rows.append(_Dues(m.card, day, _month(day), "A", "ADJUSTMENT", 0, basic, working, "", "",
@@ -1107,14 +1111,14 @@ def _ledger(rng: random.Random, members: list[_Member], work: list[_Work], scale
     union_check = 22000 + rng.randint(0, 500)
     for _ in range(round(21 * scale)) if payers else ():
         m = rng.choice(payers)
-        day = cal.on_or_before(rng.randint(*span))
+        day = some_day(m)
         union_check += rng.randint(1, 200)
         amount = -_basic_rate(m.card_type, _month(day)) * rng.randint(1, 2)
         rows.append(_Dues(m.card, day, _month(day), "A", "REFUND", 0, amount, 0, receipt(), str(union_check),
                           f"IBEW46 -REF {_us(day)}"))
     for _ in range(round(48 * scale)) if lapsed else ():
         m = rng.choice(lapsed)
-        day = cal.on_or_before(rng.randint(*span))
+        day = some_day(m)
         amount = -(_basic_rate(m.card_type, _month(day)) * rng.randint(1, 6) // 2 // 50 * 50)
         rows.append(_Dues(m.card, day, _month(day), "A", "WRITE-OFF", 0, amount, 0, "", "",
                           f"IBEW46 -ADJ {_us(day)}"))

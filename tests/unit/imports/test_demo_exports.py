@@ -455,6 +455,7 @@ def test_history_and_ledger_keep_the_relationships(typical) -> None:
     worked: dict[str, int] = {}
     for r in dues:
         assert r["Card_number"] in members
+        assert mdy(r["Trans_date"]) >= mdy(members[r["Card_number"]]["initiation_date"]), r
         basic, working = Decimal(r["Basic_amount"]), Decimal(r["Working_amount"])
         if r["Trans_type"] == "PAYMENT" and r["Activity_code"] in "XN":
             assert int(r["Basic_months"]) >= 1 and basic > 0 and working == 0 and r["Receipt_no"]
