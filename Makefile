@@ -4,7 +4,6 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-FIXTURES ?= ../shared/fixtures/laborpower
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: run test setup site chromium lint typecheck unit integration e2e browser infra-lint bench reset clean
@@ -31,7 +30,7 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; }
 
 run: setup
-	$(BIN)/python -m infrastructure.local_runtime.run --fixtures $(FIXTURES)
+	$(BIN)/python -m infrastructure.local_runtime.run
 
 reset:
 	rm -rf .data
@@ -63,7 +62,7 @@ test: setup chromium
 	$(MAKE) --no-print-directory infra-lint
 
 bench: setup
-	$(BIN)/python tests/bench/bench_api.py --fixtures $(FIXTURES)
+	$(BIN)/python tests/bench/bench_api.py
 
 clean:
 	rm -rf $(VENV) node_modules static_site/vendor build .pytest_cache .mypy_cache .ruff_cache

@@ -23,7 +23,16 @@ from chalicelib.core.store import Store, get_store
 def _seed(args: argparse.Namespace) -> int:
     from chalicelib.demo.seed import seed_demo
 
-    report = seed_demo(get_store(), Path(args.fixtures), months_of_history=args.months)
+    if args.fixtures:
+        report = seed_demo(get_store(), Path(args.fixtures), months_of_history=args.months)
+    else:  # the project's own demo exports, generated for this run
+        import tempfile
+
+        from chalicelib.imports.demo_exports import generate
+
+        with tempfile.TemporaryDirectory(prefix="unioncore-demo-exports-") as folder:
+            generate(Path(folder), scale=args.scale)
+            report = seed_demo(get_store(), Path(folder), months_of_history=args.months)
     print(json.dumps(report.__dict__))
     return 0
 
@@ -111,8 +120,9 @@ def _seal(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="unioncore", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("seed", help="load the demo data from LaborPower fixtures")
-    p.add_argument("--fixtures", required=True)
+    p = sub.add_parser("seed", help="load the demo data (generated LaborPower exports, or --fixtures)")
+    p.add_argument("--fixtures", help="folder of LaborPower exports (default: generate the demo exports)")
+    p.add_argument("--scale", type=float, default=1.0, help="scale of the generated demo exports")
     p.add_argument("--months", type=int, default=12)
     p.set_defaults(fn=_seed)
     p = sub.add_parser("users", help="user administration")

@@ -1,9 +1,9 @@
-"""Session fixture: the real local runtime (`make run`'s code) with the full demo data."""
+"""Session fixture: the real local runtime (`make run`'s code) with the full demo data, seeded from the
+project's own generated exports (scale 1 unless UNIONCORE_DEMO_SCALE says otherwise)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,16 +11,13 @@ import pytest
 
 from infrastructure.local_runtime.run import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "laborpower"
-
 
 @pytest.fixture(scope="session")
 def live_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     from infrastructure.local_runtime.run import Runtime
 
     data_dir = tmp_path_factory.mktemp("runtime-data")
-    rt = Runtime(free_port(), data_dir, FIXTURES, quiet=True,
+    rt = Runtime(free_port(), data_dir, quiet=True,
                  extra_env={"LOGIN_RATE_PER_MINUTE": "100000", "RESET_RATE_PER_MINUTE": "100000",
                             # low enough for the rate-limit test to reach, high enough for the other tests
                             "SIGNUP_RATE_PER_MINUTE": "15"})

@@ -1,4 +1,4 @@
-"""Readers for LaborPower / Access CSV exports (shared/fixtures/laborpower/README.md).
+"""Readers for LaborPower / Access CSV exports (format: docs/demo-data.md).
 
 They turn legacy rows into domain records; the import pipeline and the demo seed both use them.
 Text is trimmed (trailing-space quirk); ids stay text (leading zeros); money stays Decimal.

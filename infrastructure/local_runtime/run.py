@@ -22,6 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-west-2"
+DEMO_SCALE_ENV = "UNIONCORE_DEMO_SCALE"  # scale of the generated demo exports (tests use a small one)
 
 
 def free_port() -> int:
@@ -44,11 +45,13 @@ def quiet_moto_logs() -> None:
 
 
 class Runtime:
-    def __init__(self, port: int, data_dir: Path, fixtures: Path, moto_port: int = 0,
-                 extra_env: dict[str, str] | None = None, quiet: bool = False) -> None:
+    def __init__(self, port: int, data_dir: Path, fixtures: Path | None = None, moto_port: int = 0,
+                 extra_env: dict[str, str] | None = None, quiet: bool = False,
+                 demo_scale: float | None = None) -> None:
         self.port = port
         self.data_dir = data_dir
         self.fixtures = fixtures
+        self.demo_scale = demo_scale if demo_scale is not None else float(os.environ.get(DEMO_SCALE_ENV, "1"))
         self.moto_port = moto_port or free_port()
         self.extra_env = extra_env or {}
         self.quiet = quiet
@@ -89,19 +92,32 @@ class Runtime:
             self.logins = json.loads(logins_file.read_text())
             self.log(f"restored data from {self.data_dir} in {time.perf_counter() - t0:.1f}s")
         else:
-            self.log(f"seeding demo data from {self.fixtures} (first start; about a minute)...")
-            self.logins = self._seed()
+            exports = self.demo_exports()
+            self.log(f"seeding demo data from {exports} (first start; about a minute)...")
+            self.logins = self._seed(exports)
             logins_file.write_text(json.dumps(self.logins, indent=2))
             snapshot.save_snapshot(self.data_dir, region=REGION)
             self.log(f"seeded in {time.perf_counter() - t0:.1f}s")
         self._stop_snapshots = snapshot.start_periodic_snapshots(self.data_dir, interval_s=30)
         self._start_api()
 
-    def _seed(self) -> dict[str, dict[str, str]]:
+    def demo_exports(self) -> Path:
+        """The LaborPower exports to seed from: --fixtures if given, else the project's own demo exports,
+        generated once into <data-dir>/demo-exports (chalicelib/imports/demo_exports.py)."""
+        if self.fixtures is not None:
+            return self.fixtures
+        from chalicelib.imports.demo_exports import ensure
+
+        t0 = time.perf_counter()
+        folder = ensure(self.data_dir / "demo-exports", scale=self.demo_scale)
+        self.log(f"demo exports (scale {self.demo_scale:g}) ready in {time.perf_counter() - t0:.1f}s")
+        return folder
+
+    def _seed(self, exports: Path) -> dict[str, dict[str, str]]:
         from chalicelib.core.settings import reset_settings
-        from chalicelib.identity import cognito as identity
-        from chalicelib.demo.seed import seed_demo, seed_demo_users
         from chalicelib.core.store.dynamo import DynamoStore
+        from chalicelib.demo.seed import seed_demo, seed_demo_users
+        from chalicelib.identity import cognito as identity
 
         reset_settings()
         identity.reset_client()
@@ -109,7 +125,7 @@ class Runtime:
 
         s = get_settings()
         store = DynamoStore(s.table_name, s.aws_region, s.aws_endpoint_url)
-        report = seed_demo(store, self.fixtures)
+        report = seed_demo(store, exports)
         self.log(f"seeded {report}")
         return seed_demo_users(store)
 
@@ -153,14 +169,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run UnionCore locally")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8765")))
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".data")
-    parser.add_argument("--fixtures", type=Path, default=ROOT.parent / "shared" / "fixtures" / "laborpower")
+    parser.add_argument("--fixtures", type=Path, default=None,
+                        help="seed from this folder of LaborPower exports instead of the generated demo exports")
+    parser.add_argument("--demo-scale", type=float, default=float(os.environ.get(DEMO_SCALE_ENV, "1")),
+                        help=f"scale of the generated demo exports (default 1: 4,000 members; env {DEMO_SCALE_ENV})")
     parser.add_argument("--reset", action="store_true", help="delete the saved data first")
     args = parser.parse_args()
     if args.reset and args.data_dir.exists():
         import shutil
 
         shutil.rmtree(args.data_dir)
-    runtime = Runtime(args.port, args.data_dir, args.fixtures)
+    if not args.demo_scale > 0:
+        parser.error("--demo-scale must be positive")
+    runtime = Runtime(args.port, args.data_dir, args.fixtures, demo_scale=args.demo_scale)
     stopping = threading.Event()
 
     def _stop(*_: Any) -> None:

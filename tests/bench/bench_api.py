@@ -142,12 +142,13 @@ def lambda_zip_mb() -> float:
         shutil.rmtree(out, ignore_errors=True)
 
 
-def start_runtime(port: int, data_dir: Path, fixtures: Path) -> subprocess.Popen[str]:
+def start_runtime(port: int, data_dir: Path, fixtures: Path | None) -> subprocess.Popen[str]:
     """The runtime runs as `make run` runs it, in its own processes: the load generator must not share
-    moto's interpreter (and its GIL)."""
+    moto's interpreter (and its GIL). Without --fixtures it seeds from the generated demo exports."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LOGIN_RATE_PER_MINUTE": "1000"}
+    source = ["--fixtures", str(fixtures)] if fixtures else []
     runtime = subprocess.Popen([sys.executable, "-m", "infrastructure.local_runtime.run", "--port", str(port),
-                                "--data-dir", str(data_dir), "--fixtures", str(fixtures)],
+                                "--data-dir", str(data_dir), *source],
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert runtime.stdout is not None
     for line in runtime.stdout:
@@ -162,7 +163,8 @@ def start_runtime(port: int, data_dir: Path, fixtures: Path) -> subprocess.Popen
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fixtures", type=Path, default=ROOT.parent / "shared" / "fixtures" / "laborpower")
+    parser.add_argument("--fixtures", type=Path, default=None,
+                        help="LaborPower exports to seed from (default: the generated demo exports)")
     parser.add_argument("--data-dir", type=Path, default=ROOT / ".data-bench",
                         help="seeded once, restored afterwards (delete to re-seed)")
     parser.add_argument("--seconds", type=int, default=30)
