@@ -25,7 +25,7 @@ import requests
 from infrastructure.local_runtime.run import free_port
 from signin import requests_poster, sign_in
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEMO_SCALE = "0.02"  # the registered members (~1,740) and 843 employers are seeded at any scale
 START_TIMEOUT_S = 600
 
