@@ -17,7 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 setup: $(STAMP) site
 
+# The vendored libraries (when package*.json changed), then always the service worker's precache list
+# (SHELL and its content-hash version in static_site/sw.js): any change to a shell file changes it.
 site: static_site/vendor/.stamp
+	npm run --silent precache
 
 static_site/vendor/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -1,225 +1,108 @@
-// Entry point. Registers Alpine stores/components on `alpine:init`; Alpine
-// itself (vendor/alpine.min.js, a deferred classic script placed after this
-// module in index.html) starts right after this module has executed.
+// Entry point. Builds the app from its feature modules (js/modules/index.js):
+// their routes, navigation links, Alpine components, capability tables,
+// templates and extensions. Then it puts the templates into the shell and
+// starts Alpine (vendor/alpine.min.js, loaded here once the templates are in
+// place; its `alpine:init` registers the stores and components).
+//
+// A module (js/modules/<name>/index.js) exports a definition:
+//
+//   {
+//     name, url: import.meta.url,       url: templates are resolved against it
+//     capabilities,                     its capabilities.js (core/permissions.js)
+//     labels?,                          { field: "Label" } (core/format.js fieldLabel)
+//     lists?,                           { name: () => fresh search state } (the `lists` store)
+//     views?,                           { componentName: factory } for x-data="componentName"
+//     routes?: [{ pattern, name, template, title, cap?, section?, public?, guestOnly?,
+//                 nav?: { label, order },   a link in the main navigation
+//                 home?: { rank, fallback? } }],  a candidate home page (lowest rank the user may open)
+//     extensions?: { point: [{ …, template? }] },  core/extensions.js
+//     partials?: { name: "file.html" },            <!-- include:name --> in any template
+//   }
 
-import { api, tokens, setSessionExpiredHandler, logout as apiLogout } from "./api.js";
-import { can, STAFF_ROLES } from "./model.js";
-import { go } from "./nav.js";
-import { views } from "./views.js";
+import * as MODULES from "./modules/index.js";
+import { setSessionExpiredHandler } from "./core/api.js";
+import { extend, extensions } from "./core/extensions.js";
+import { registerFieldLabels } from "./core/format.js";
+import { go } from "./core/nav.js";
+import { registerCapabilities } from "./core/permissions.js";
+import { createRouter, PAGES } from "./core/router.js";
+import { sessionStore, notifyStore, listsStore } from "./core/session.js";
+import { installTemplates } from "./core/templates.js";
 
-// ---------------------------------------------------------------- routes
+const CORE = new URL("./core/", import.meta.url);
+const CORE_PARTIALS = { "form-error": "partials/form-error.html", "conflict-banner": "partials/conflict-banner.html" };
 
-const ROUTES = [
-  { pattern: "/login", name: "login", public: true, title: "Sign in" },
-  { pattern: "/members", name: "members", section: "members", cap: "members.view", title: "Members" },
-  { pattern: "/members/new", name: "memberNew", section: "members", cap: "members.create", title: "New member" },
-  { pattern: "/members/:id", name: "member", section: "members", cap: "members.view", title: "Member" },
-  { pattern: "/employers", name: "employers", section: "employers", cap: "employers.view", title: "Employers" },
-  { pattern: "/employers/new", name: "employerNew", section: "employers", cap: "employers.edit", title: "New employer" },
-  { pattern: "/employers/:id", name: "employer", section: "employers", cap: "employers.view", title: "Employer" },
-  { pattern: "/audit", name: "audit", section: "audit", cap: "audit.view", title: "Audit log" },
-  { pattern: "/profile", name: "profile", section: "profile", cap: "profile", title: "My profile" },
-  { pattern: "/users", name: "users", section: "users", cap: "users.admin", title: "Users" },
-];
-
-function compile(pattern) {
-  const keys = [];
-  const source = pattern.replace(/:([a-z_]+)/g, (_, key) => {
-    keys.push(key);
-    return "([^/]+)";
-  });
-  return { regex: new RegExp(`^${source}/?$`), keys };
+function unique(kind, seen, key, owner) {
+  if (seen.has(key)) throw new Error(`${kind} "${key}" of module ${owner} is already defined by ${seen.get(key)}`);
+  seen.set(key, owner);
 }
-const COMPILED = ROUTES.map((r) => ({ ...r, ...compile(r.pattern) }));
 
-function parseHash() {
-  const raw = (window.location.hash || "").replace(/^#/, "") || "/";
-  const [path, qs = ""] = raw.split("?");
-  return { path: path || "/", query: Object.fromEntries(new URLSearchParams(qs)) };
-}
+/** Everything the shell needs, collected from the module definitions. */
+function assemble(modules) {
+  const routes = [];
+  const nav = [];
+  const homes = [];
+  const views = {};
+  const lists = {};
+  const templates = PAGES.map((p) => ({ name: p.name, url: new URL(p.template, CORE).href }));
+  const partials = Object.fromEntries(Object.entries(CORE_PARTIALS).map(([n, f]) => [n, new URL(f, CORE).href]));
+  const points = new Set();
+  const seen = { view: new Map(), route: new Map(), pattern: new Map(), list: new Map(), partial: new Map() };
 
-function matchRoute(path) {
-  for (const route of COMPILED) {
-    const m = route.regex.exec(path);
-    if (m) {
-      const params = {};
-      route.keys.forEach((k, i) => {
-        params[k] = decodeURIComponent(m[i + 1]);
-      });
-      return { route, params };
+  for (const mod of modules) {
+    const here = (file) => new URL(file, mod.url).href;
+    registerCapabilities(mod.capabilities || {}, mod.name);
+    if (mod.labels) registerFieldLabels(mod.labels);
+    for (const [name, make] of Object.entries(mod.lists || {})) {
+      unique("list", seen.list, name, mod.name);
+      lists[name] = make;
     }
-  }
-  return null;
-}
-
-// ---------------------------------------------------------------- stores
-
-function sessionStore() {
-  return {
-    status: "booting", // booting | anonymous | authenticated
-    user: null,
-    member: null,
-    notice: "", // message for the login page (e.g. session expired)
-    returnTo: "",
-    get roles() {
-      return (this.user && this.user.roles) || [];
-    },
-    get isStaff() {
-      return this.roles.some((r) => STAFF_ROLES.includes(r));
-    },
-    get hasProfile() {
-      return !!this.user && (this.roles.includes("member") || !!this.user.member_id);
-    },
-    can(capability) {
-      if (capability === "profile") return this.hasProfile;
-      return can(this.roles, capability);
-    },
-    homeHash() {
-      if (this.can("members.view")) return "#/members";
-      if (this.hasProfile) return "#/profile";
-      if (this.can("users.admin")) return "#/users";
-      if (this.can("audit.view")) return "#/audit"; // instructors
-      return "#/profile";
-    },
-    async load() {
-      const me = await api.get("/me");
-      this.user = me.user;
-      this.member = me.member || null;
-      this.status = "authenticated";
-    },
-    clear() {
-      this.user = null;
-      this.member = null;
-      this.status = "anonymous";
-    },
-    logout() {
-      apiLogout(); // not awaited: revocation continues in the background
-      this.clear();
-      window.Alpine.store("lists").reset();
-      this.notice = "You have signed out.";
-      go("#/login");
-    },
-  };
-}
-
-function notifyStore() {
-  let timer = null;
-  return {
-    message: "",
-    /** Polite status message (role=status region), e.g. "Changes saved." */
-    say(message) {
-      this.message = "";
-      clearTimeout(timer);
-      // Re-set on the next frame so repeated messages are announced again.
-      requestAnimationFrame(() => {
-        this.message = message;
-        timer = setTimeout(() => {
-          this.message = "";
-        }, 6000);
-      });
-    },
-  };
-}
-
-/** Search state kept across navigation (back from a detail keeps results). */
-function listsStore() {
-  const fresh = () => ({
-    members: { q: "", status: "", classification: "", card_type: "", include_deleted: false, items: [], next_cursor: null, searched: false },
-    employers: { q: "", contract_code: "", items: [], next_cursor: null, searched: false },
-  });
-  return {
-    ...fresh(),
-    reset() {
-      Object.assign(this, fresh());
-    },
-  };
-}
-
-// ---------------------------------------------------------------- router
-
-let resolveSeq = 0;
-let firstRender = true;
-
-async function resolveRoute() {
-  const seq = ++resolveSeq;
-  const Alpine = window.Alpine;
-  const session = Alpine.store("session");
-  const routeStore = Alpine.store("route");
-  const { path, query } = parseHash();
-
-  const match = path === "/" ? null : matchRoute(path);
-
-  if (!(match && match.route.public)) {
-    if (!tokens.get()) {
-      session.clear();
-      if (path !== "/") session.returnTo = window.location.hash;
-      go("#/login");
-      return;
+    for (const [name, factory] of Object.entries(mod.views || {})) {
+      unique("component", seen.view, name, mod.name);
+      views[name] = factory;
     }
-    if (!session.user) {
-      try {
-        await session.load();
-      } catch (err) {
-        if (seq !== resolveSeq) return;
-        if (err.status === 401) return; // the session-expired handler redirected
-        show({ name: "error", key: `error:${Date.now()}`, title: "Error", message: err.message });
-        return;
+    for (const [name, file] of Object.entries(mod.partials || {})) {
+      unique("partial", seen.partial, name, mod.name);
+      partials[name] = here(file);
+    }
+    for (const route of mod.routes || []) {
+      unique("route", seen.route, route.name, mod.name);
+      unique("path", seen.pattern, route.pattern, mod.name);
+      const { template, nav: link, home, ...rest } = route;
+      routes.push(rest);
+      templates.push({ name: route.name, url: here(template) });
+      const hash = `#${route.pattern}`;
+      if (link) nav.push({ href: hash, label: link.label, order: link.order, cap: route.cap, section: route.section, testid: `nav-${route.section}` });
+      if (home) homes.push({ hash, cap: route.cap, rank: home.rank, fallback: !!home.fallback });
+    }
+    for (const [point, items] of Object.entries(mod.extensions || {})) {
+      for (const item of items) {
+        const withUrl = item.template ? { ...item, template: here(item.template), module: mod.name } : { ...item, module: mod.name };
+        extend(point, withUrl);
+        points.add(point);
       }
-      if (seq !== resolveSeq) return;
     }
   }
-
-  if (path === "/") {
-    go(session.user ? session.homeHash() : "#/login");
-    return;
-  }
-
-  if (!match) {
-    show({ name: "notFound", key: `404:${path}`, title: "Not found" });
-    return;
-  }
-
-  const { route, params } = match;
-  if (route.name === "login" && session.user) {
-    go(session.homeHash());
-    return;
-  }
-  if (route.cap && !session.can(route.cap)) {
-    show({ name: "forbidden", key: `403:${path}`, title: "Not allowed", section: route.section });
-    return;
-  }
-  show({ name: route.name, key: path, params, query, title: route.title, section: route.section || "" });
-
-  function show(view) {
-    if (routeStore.current.key !== view.key) Alpine.store("notify").message = "";
-    routeStore.current = { params: {}, query: {}, section: "", ...view };
-    document.title = `${view.title} · UnionCore`;
-    const focusHeading = !firstRender;
-    firstRender = false;
-    if (focusHeading) {
-      // Move focus to the new view's heading so screen readers announce it.
-      Alpine.nextTick(() => {
-        const h1 = document.querySelector("#main h1");
-        if (h1) {
-          h1.setAttribute("tabindex", "-1");
-          h1.focus({ preventScroll: false });
-        }
-      });
-    }
-    if (window.scrollY) window.scrollTo(0, 0);
-  }
+  nav.sort((a, b) => a.order - b.order);
+  // <!-- slot:POINT --> receives the templates of POINT's contributions, in their order.
+  const slots = Object.fromEntries([...points].map((p) => [p, extensions(p).filter((i) => i.template).map((i) => i.template)]));
+  return { routes, nav, homes, views, lists, templates, partials, slots };
 }
 
-// ---------------------------------------------------------------- boot
+const app = assemble(Object.values(MODULES));
+const router = createRouter(app.routes);
+
+// ---------------------------------------------------------------- Alpine
 
 document.addEventListener("alpine:init", () => {
   const Alpine = window.Alpine;
-  Alpine.store("session", sessionStore());
+  Alpine.store("session", sessionStore(app.homes));
   Alpine.store("notify", notifyStore());
-  Alpine.store("lists", listsStore());
+  Alpine.store("lists", listsStore(app.lists));
+  Alpine.store("nav", { items: app.nav });
   Alpine.store("route", { current: { name: "booting", key: "booting", params: {}, query: {}, section: "" } });
 
-  for (const [name, factory] of Object.entries(views)) Alpine.data(name, factory);
+  for (const [name, factory] of Object.entries(app.views)) Alpine.data(name, factory);
 
   setSessionExpiredHandler(() => {
     const session = Alpine.store("session");
@@ -230,12 +113,18 @@ document.addEventListener("alpine:init", () => {
     go("#/login");
   });
 
-  window.addEventListener("hashchange", resolveRoute);
+  window.addEventListener("hashchange", router.resolve);
 });
 
 document.addEventListener("alpine:initialized", () => {
-  resolveRoute();
+  router.resolve();
 });
+
+function startAlpine() {
+  const script = document.createElement("script");
+  script.src = "vendor/alpine.min.js";
+  document.head.appendChild(script);
+}
 
 if ("serviceWorker" in navigator && window.isSecureContext) {
   window.addEventListener("load", () => {
@@ -244,3 +133,10 @@ if ("serviceWorker" in navigator && window.isSecureContext) {
     });
   });
 }
+
+// Alpine starts once the templates are in the shell (a view whose template
+// could not be fetched shows "Something went wrong" instead).
+installTemplates({ views: app.templates, partials: app.partials, slots: app.slots }).then(startAlpine, (err) => {
+  console.error(err);
+  startAlpine();
+});

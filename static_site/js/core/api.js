@@ -4,7 +4,7 @@
 // Tokens live in sessionStorage (per tab, cleared when the tab closes) with
 // an in-memory fallback. They are never written to cookies or localStorage.
 
-import { friendlyProblem } from "./model.js";
+import { friendlyProblem } from "./format.js";
 
 const STORAGE_KEY = "unioncore.auth";
 
