@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 
 import app  # noqa: F401 - importing the app registers every route in the registry
-from chalicelib.http.api import REGISTRY  # the route registry (moving to chalicelib.core.api: change this line)
-from chalicelib.domain.members import TRANSITIONS, StatusAction
-from chalicelib.domain.roles import ALL_ROLES, DEMOGRAPHICS_READERS
+from chalicelib.core.api import REGISTRY  # the route registry
+from chalicelib.members.domain import TRANSITIONS, StatusAction
+from chalicelib.core.roles import ALL_ROLES, DEMOGRAPHICS_READERS
 
-SITE = Path(__file__).resolve().parents[2] / "static_site"
+SITE = Path(__file__).resolve().parents[3] / "static_site"
 MODULES = SITE / "js" / "modules"
 TABLE = re.compile(r"export default /\* capabilities \*/ (\{.*\});\s*$", re.S)
 
