@@ -13,3 +13,4 @@ export { default as employment } from "./employment/index.js";
 export { default as notes } from "./notes/index.js";
 export { default as employers } from "./employers/index.js";
 export { default as audit } from "./audit/index.js";
+export { default as referral } from "./referral/index.js";
