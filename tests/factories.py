@@ -74,15 +74,16 @@ def key_of(record: object) -> tuple[str, str]:
     return codec_for(record).key(record)
 
 
-def member_and_employer(store: Store) -> tuple[str, str]:
-    """A fresh member and employer created through their use cases (ids)."""
+def member_and_employer(store: Store, employer_name: str = "OHM ELECTRIC") -> tuple[str, str]:
+    """A fresh member and employer created through their use cases (ids); on a shared table, pass a name
+    of its own (a second "OHM ELECTRIC" is a duplicate-name warning)."""
     from chalicelib.employers import service as employers
     from chalicelib.employers.domain import OrganizationCreate
     from chalicelib.members import service as members
 
     staff = ctx_for(store, "staff")
     m = members.create(staff, member_create())
-    org = employers.create(staff, OrganizationCreate(name="OHM ELECTRIC"))
+    org = employers.create(staff, OrganizationCreate(name=employer_name))
     return m.id, org.id
 
 

@@ -107,6 +107,16 @@ class EmploymentRecord(DomainModel):
         return self.end_date is None
 
 
+class EmploymentTimeline(DomainModel):
+    """One per member: every change to the member's jobs writes it at its next version in the same
+    transaction. Two changes made at once from the same view of the member's jobs cannot both commit, so
+    the rules that span jobs (no overlaps, §4.2) hold under concurrency too."""
+
+    member_id: str
+    updated_at: str
+    version: int = 1
+
+
 def rate_text(value: Decimal | None) -> str | None:
     """Rates are kept as exact two-decimal text."""
     return f"{value:.2f}" if value is not None else None

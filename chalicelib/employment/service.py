@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.core.audit import AuditAction
 from chalicelib.core.context import Ctx
 from chalicelib.core.errors import AppError, FieldProblem, bad_request, conflict, not_found, unprocessable
 from chalicelib.core.ids import new_ulid
-from chalicelib.core.store import versioned
+from chalicelib.core.store import WriteBatch, versioned
 from chalicelib.employers import store as employers_repo
 from chalicelib.employment import store as repo
 from chalicelib.employment.domain import (
@@ -16,6 +17,7 @@ from chalicelib.employment.domain import (
     EmploymentCreate,
     EmploymentEnd,
     EmploymentRecord,
+    EmploymentTimeline,
     dispatch_sourced,
     job_dates_problem,
     overlapping,
@@ -40,6 +42,25 @@ def _current_job_taken() -> AppError:
                     FieldProblem("end_date", "required while another job is current"))
 
 
+def _overlap(other: EmploymentRecord) -> AppError:
+    return conflict("EMPLOYMENT_OVERLAP", "These dates overlap another job of this member.",
+                    FieldProblem("start_date", "overlaps another employment record"), overlapping=job_json(other))
+
+
+def _claim_timeline(ctx: Ctx, batch: WriteBatch, member_id: str, now: str) -> None:
+    """Write the member's employment timeline at its next version (created on first use): a concurrent
+    change to the same member's jobs then fails its condition instead of slipping past the overlap check."""
+    current = repo.timeline(ctx.store, member_id)
+    if current is None:
+        batch.put(EmploymentTimeline(member_id=member_id, updated_at=now))
+    else:
+        batch.put(current.model_copy(update={"updated_at": now}), current.version)
+
+
+def _latest_jobs(ctx: Ctx, member_id: str) -> Callable[[], list[dict[str, Any]]]:
+    return lambda: [job_json(j) for j in repo.of_member(ctx.store, member_id)]
+
+
 def list_employment(ctx: Ctx, member_id: str) -> list[dict[str, Any]]:
     members.ensure_can_read(ctx, member_id)
     rows = repo.of_member(ctx.store, member_id)
@@ -58,18 +79,28 @@ def add_employment(ctx: Ctx, member_id: str, data: EmploymentCreate) -> dict[str
                            updated_at=now, **{**data.model_dump(exclude={"hourly_rate"}),
                                               "hourly_rate": rate_text(data.hourly_rate)})
     batch = ctx.store.batch()
+    _claim_timeline(ctx, batch, member_id, now)  # read before the jobs: a later change fails our condition
+    jobs = repo.of_member(ctx.store, member_id)
+    if job.is_current and any(j.is_current for j in jobs):
+        raise _current_job_taken()
+    other = overlapping(jobs, job.start_date, job.end_date)
+    if other is not None:
+        raise _overlap(other)
     if job.is_current:
         batch.create_unique(repo.current_job_key(member_id), job.id)
     batch.put(job)
     batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, job.id, {}, _audit_view(job)))
-    versioned.commit(batch, duplicates=lambda _: _current_job_taken())
+    versioned.commit(batch, current=_latest_jobs(ctx, member_id), what="employment history",
+                     duplicates=lambda _: _current_job_taken())
     return job_json(job)
 
 
-def _job(ctx: Ctx, member_id: str, employment_id: str, version: int) -> EmploymentRecord:
-    """The record to change: it exists, is not dispatch-sourced (§4.3) and is at the version the caller saw."""
+def _job(ctx: Ctx, batch: WriteBatch, member_id: str, employment_id: str, version: int) -> EmploymentRecord:
+    """The record to change: it exists, is not dispatch-sourced (§4.3) and is at the version the caller saw.
+    The member's timeline goes into `batch` first, so every job read after it is covered by its condition."""
     if members_repo.get(ctx.store, member_id) is None:
         raise not_found("Member")
+    _claim_timeline(ctx, batch, member_id, ctx.clock().isoformat())
     job = repo.get(ctx.store, member_id, employment_id)
     if job is None:
         raise not_found("Employment record")
@@ -79,9 +110,10 @@ def _job(ctx: Ctx, member_id: str, employment_id: str, version: int) -> Employme
     return job
 
 
-def _commit_job(ctx: Ctx, before: EmploymentRecord, after: EmploymentRecord, **extra: Any) -> dict[str, Any]:
-    """Write the record, move the one-current-job marker (§4.2) and audit old/new, in one transaction."""
-    batch = ctx.store.batch()
+def _commit_job(ctx: Ctx, batch: WriteBatch, before: EmploymentRecord, after: EmploymentRecord,
+                **extra: Any) -> dict[str, Any]:
+    """Write the record, move the one-current-job marker (§4.2) and audit old/new, in one transaction.
+    `batch` already holds the member's timeline, claimed before the jobs were read."""
     marker = repo.current_job_key(before.member_id)
     if before.is_current and not after.is_current and ctx.store.owner_of(marker) == before.id:
         batch.release_unique(marker, before.id)  # imports may hold a second current job that never owned it
@@ -100,7 +132,8 @@ def _commit_job(ctx: Ctx, before: EmploymentRecord, after: EmploymentRecord, **e
 
 def end_employment(ctx: Ctx, member_id: str, employment_id: str, data: EmploymentEnd) -> dict[str, Any]:
     """End the current job (§4): end date ≥ start; frees the current-job marker in the same transaction."""
-    job = _job(ctx, member_id, employment_id, data.version)
+    batch = ctx.store.batch()
+    job = _job(ctx, batch, member_id, employment_id, data.version)
     if not job.is_current:
         raise unprocessable("NOT_CURRENT", "This job has already ended.", FieldProblem("end_date", "already set"))
     problem = job_dates_problem(job.start_date, data.end_date)
@@ -109,12 +142,13 @@ def end_employment(ctx: Ctx, member_id: str, employment_id: str, data: Employmen
     updates: dict[str, Any] = {"end_date": data.end_date, "updated_at": ctx.clock().isoformat()}
     if data.end_hourly_rate is not None:
         updates["end_hourly_rate"] = rate_text(data.end_hourly_rate)
-    return _commit_job(ctx, job, job.model_copy(update=updates))
+    return _commit_job(ctx, batch, job, job.model_copy(update=updates))
 
 
 def correct_employment(ctx: Ctx, member_id: str, employment_id: str, data: EmploymentCorrection) -> dict[str, Any]:
     """Correct a direct-hire or imported record with a reason (§4.3); dates keep the §4.2 invariants."""
-    job = _job(ctx, member_id, employment_id, data.version)
+    batch = ctx.store.batch()
+    job = _job(ctx, batch, member_id, employment_id, data.version)
     given = data.model_fields_set - {"version", "reason"}
     if not given:
         raise bad_request("Nothing to correct.", FieldProblem("start_date", "give at least one field to correct"))
@@ -141,12 +175,12 @@ def correct_employment(ctx: Ctx, member_id: str, employment_id: str, data: Emplo
     if problem:
         raise bad_request("The end date is not valid.", FieldProblem("end_date", problem))
     if (start, end) != (job.start_date, job.end_date):
+        # Checked against the jobs read after the timeline was claimed: a change committed meanwhile moved
+        # the timeline on, and this batch's condition fails with the 409.
         other = overlapping(repo.of_member(ctx.store, member_id), start, end, skip_id=job.id)
         if other is not None:
-            raise conflict("EMPLOYMENT_OVERLAP", "These dates overlap another job of this member.",
-                           FieldProblem("start_date", "overlaps another employment record"),
-                           overlapping=job_json(other))
+            raise _overlap(other)
     now = ctx.clock().isoformat()
     after = job.model_copy(update={**updates, "corrected_at": now, "correction_reason": data.reason,
                                    "updated_at": now})
-    return _commit_job(ctx, job, after, reason=data.reason)
+    return _commit_job(ctx, batch, job, after, reason=data.reason)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from chalicelib.core.store import ItemCodec, Page, Query, Store, register
-from chalicelib.employment.domain import EmploymentRecord
+from chalicelib.employment.domain import EmploymentRecord, EmploymentTimeline
 from chalicelib.members.store import member_pk
 
 PREFIX = "EMPLOYMENT#"
@@ -28,7 +28,20 @@ class EmploymentCodec(ItemCodec[EmploymentRecord]):
                 "GSI1PK": employer_partition(job.employer_id), "GSI1SK": f"{PREFIX}{job.start_date}#{job.id}"}
 
 
+class TimelineCodec(ItemCodec[EmploymentTimeline]):
+    entity = "employment_timeline"
+    record_type = EmploymentTimeline
+
+    def keys(self, t: EmploymentTimeline) -> dict[str, str]:
+        return {"PK": member_pk(t.member_id), "SK": "EMPLOYMENT_TIMELINE"}
+
+
 EMPLOYMENT = register(EmploymentCodec())
+TIMELINES = register(TimelineCodec())
+
+
+def timeline(store: Store, member_id: str) -> EmploymentTimeline | None:
+    return store.get(TIMELINES, (member_pk(member_id), "EMPLOYMENT_TIMELINE"), consistent=True)
 
 
 def of_member(store: Store, member_id: str) -> list[EmploymentRecord]:
