@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+# Stages that run on a developer's machine or in CI: per-process keys are allowed there only.
+LOCAL_STAGES = frozenset({"local", "test"})
+_PROCESS_KEY = secrets.token_bytes(32)
 
 
 class Settings(BaseModel):
@@ -46,6 +52,9 @@ class Settings(BaseModel):
     # Roles that must sign in with a second factor (TOTP), modules.md §1.2. Comma-separated.
     mfa_required_roles_raw: str = Field(default="admin,officer,dispatcher,staff", alias="MFA_REQUIRED_ROLES")
     sender_email: str = Field(default="", alias="SENDER_EMAIL")
+    # HMAC key of list cursors (core/store/keys.py). Deployed stages get it from Secrets Manager through the
+    # template; unset locally, each process makes its own (cursors then last as long as the process).
+    cursor_signing_key: str = Field(default="", alias="CURSOR_SIGNING_KEY")
     # Local runtime only: every e-mail the app sends is also appended to <dir>/outbox.jsonl so the demo
     # and the tests can read verification codes (moto's SES keeps sent mail in its own process).
     local_outbox_dir: str | None = Field(default=None, alias="LOCAL_OUTBOX_DIR")
@@ -79,6 +88,21 @@ class Settings(BaseModel):
     def _valid_zone(cls, value: str) -> str:
         ZoneInfo(value)  # raises for an unknown zone: refuse to start
         return value
+
+    @property
+    def cursor_key(self) -> bytes:
+        return self.cursor_signing_key.encode() if self.cursor_signing_key else _PROCESS_KEY
+
+    @property
+    def is_local(self) -> bool:
+        """On a developer's machine or in CI: a local stage, or AWS emulated (an endpoint override)."""
+        return self.stage in LOCAL_STAGES or self.aws_endpoint_url is not None
+
+    @model_validator(mode="after")
+    def _deployed_stage_has_its_keys(self) -> Settings:
+        if not self.is_local and len(self.cursor_signing_key) < 32:
+            raise ValueError("CURSOR_SIGNING_KEY (32+ characters) is required outside the local stages")
+        return self
 
     @property
     def issuer(self) -> str:

@@ -331,7 +331,7 @@ class DynamoStore:
     def query(self, codec: ItemCodec[R], query: Query, limit: int, cursor: str | None = None,
               decode: Callable[[Mapping[str, Any]], Any] | None = None) -> Page[Any]:
         convert = decode or codec.decode
-        start = core_keys.decode_cursor(cursor)
+        start = core_keys.decode_cursor(cursor, query.scope)
         params = self._params(query)
         params["Limit"] = query.read_size(limit)
         key_names = dict.fromkeys(["PK", "SK", *INDEX_KEYS[query.index]])
@@ -346,7 +346,7 @@ class DynamoStore:
                 if len(items) >= limit:
                     more = n < len(raw) - 1 or "LastEvaluatedKey" in resp
                     next_key = {k: av[k] for k in key_names if k in av}
-                    return Page(items, core_keys.encode_cursor(next_key) if more else None)
+                    return Page(items, core_keys.encode_cursor(next_key, query.scope) if more else None)
             start = resp.get("LastEvaluatedKey")
             if not start:
                 return Page(items, None)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -26,22 +28,47 @@ def ticket(key: str) -> tuple[str, str]:
     return key, "TICKET"
 
 
-def encode_cursor(key: dict[str, Any] | None) -> str | None:
+def _signing_key() -> bytes:
+    from chalicelib.core.settings import get_settings
+
+    return get_settings().cursor_key
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.encode() + b"=" * (-len(text) % 4))
+
+
+def _signature(scope: str, payload: str) -> str:
+    mac = hmac.new(_signing_key(), f"{scope}\n{payload}".encode(), hashlib.sha256).digest()
+    return _b64(mac[:18])
+
+
+def encode_cursor(key: dict[str, Any] | None, scope: str) -> str | None:
+    """An opaque cursor: the start key, signed (HMAC-SHA256) together with the query it continues, so a
+    client can neither forge a start key nor move a cursor to another query."""
     if not key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(key, sort_keys=True).encode()).decode()
+    payload = _b64(json.dumps(key, sort_keys=True, separators=(",", ":")).encode())
+    return f"{payload}.{_signature(scope, payload)}"
 
 
 def _foreign() -> Exception:
-    return bad_request("The cursor is not valid.", FieldProblem("cursor", "not a cursor this API issued"))
+    return bad_request("The cursor is not valid.", FieldProblem("cursor", "not a cursor this API issued for this list"))
 
 
-def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    """A cursor is opaque to clients: an encoded start key of string attributes. Anything else is a 400."""
+def decode_cursor(cursor: str | None, scope: str) -> dict[str, Any] | None:
+    """The start key of a cursor this API issued for this very query; anything else is a 400."""
     if not cursor:
         return None
+    payload, _, signature = cursor.partition(".")
+    if not payload or not signature or not hmac.compare_digest(signature, _signature(scope, payload)):
+        raise _foreign()
     try:
-        value = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4)))
+        value = json.loads(_unb64(payload))
     except (ValueError, UnicodeDecodeError):
         raise _foreign() from None
     if not isinstance(value, dict) or not value or not all(

@@ -237,7 +237,7 @@ class MemoryStore:
     def query(self, codec: ItemCodec[R], query: Query, limit: int, cursor: str | None = None,
               decode: Callable[[Mapping[str, Any]], Any] | None = None) -> Page[Any]:
         convert = decode or codec.decode
-        start = core_keys.decode_cursor(cursor)
+        start = core_keys.decode_cursor(cursor, query.scope)
         hash_key, range_key = INDEX_KEYS[query.index]
         key_names = list(dict.fromkeys(["PK", "SK", hash_key, range_key]))
         rows = self._matching(query)
@@ -262,7 +262,7 @@ class MemoryStore:
                 rest = rows[n + 1:]
                 more = any(all(c.matches(from_item(r)) for c in query.where) for r in rest)
                 next_key = {k: raw[k] for k in key_names if k in raw}
-                return Page(items, core_keys.encode_cursor(next_key) if more else None)
+                return Page(items, core_keys.encode_cursor(next_key, query.scope) if more else None)
         return Page(items, None)
 
     def query_all(self, codec: ItemCodec[R], query: Query) -> list[R]:

@@ -59,6 +59,11 @@ class Query:
     # filtered query reads more than it returns.
     page_size: int | None = None
 
+    @property
+    def scope(self) -> str:
+        """What a cursor of this query is bound to: everything that decides which items come next."""
+        return repr((self.index, self.partition, self.begins_with, self.between, self.newest_first, self.where))
+
     def read_size(self, limit: int) -> int:
         if self.page_size:
             return self.page_size

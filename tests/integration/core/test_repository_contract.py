@@ -472,3 +472,24 @@ def test_concurrent_user_edits_end_in_one_save_and_a_409(atomic_store: Store) ->
     assert outcomes.count("saved") == 1 and len(errors) == 1
     assert errors[0].status == 409 and errors[0].code == versioned.CONCURRENT_UPDATE
     assert errors[0].extra["current"]["version"] == 2
+
+
+def test_cursors_are_signed_and_bound_to_their_query(store: Store) -> None:
+    """GIVEN a cursor of one member search WHEN it is tampered with, or used for another search THEN 400
+    naming `cursor` (never a 500, never another list's items); unchanged, it continues its own list."""
+    last = unique_name()
+    for first in ("ANN", "BEN", "CAT"):
+        add_member(store, last_name=last, first_name=first)
+    query = members_repo.MemberQuery(name_prefix=name_key(last).rstrip("|"))
+    cursor = members_repo.search(store, query, 1, None).next_cursor
+    assert cursor
+    assert [m.first_name for m in members_repo.search(store, query, 5, cursor).items] == ["BEN", "CAT"]
+    payload, _, signature = cursor.partition(".")
+    for bad in (f"{payload}.{signature[::-1]}", f"{payload[:-2]}AA.{signature}", payload):
+        with pytest.raises(AppError) as err:
+            members_repo.search(store, query, 5, bad)
+        assert err.value.status == 400 and err.value.fields[0].name == "cursor"
+    other = members_repo.MemberQuery(name_prefix=name_key(last).rstrip("|"), status="suspended")
+    with pytest.raises(AppError) as err:
+        members_repo.search(store, other, 5, cursor)
+    assert err.value.status == 400

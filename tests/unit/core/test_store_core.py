@@ -66,3 +66,13 @@ def test_GIVEN_a_utc_instant_WHEN_the_context_says_today_THEN_it_is_the_locals_d
     ctx = ctx_for(MemoryStore(), "staff")
     ctx.clock = lambda: datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 21:00 on 03-01 in Los Angeles
     assert ctx.today() == date(2026, 3, 1)
+
+
+def test_GIVEN_a_deployed_stage_WHEN_no_cursor_key_is_configured_THEN_the_settings_refuse_to_load() -> None:
+    from chalicelib.core.settings import Settings
+
+    base = {"TABLE_NAME": "t", "USER_POOL_ID": "p", "USER_POOL_CLIENT_ID": "c"}
+    with pytest.raises(ValueError, match="CURSOR_SIGNING_KEY"):
+        Settings.from_env({**base, "UNIONCORE_STAGE": "prod"})
+    assert Settings.from_env({**base, "UNIONCORE_STAGE": "prod", "CURSOR_SIGNING_KEY": "k" * 32}).cursor_key == b"k" * 32
+    assert Settings.from_env({**base, "UNIONCORE_STAGE": "local"}).cursor_key  # a per-process key
