@@ -74,5 +74,6 @@ def test_GIVEN_a_deployed_stage_WHEN_no_cursor_key_is_configured_THEN_the_settin
     base = {"TABLE_NAME": "t", "USER_POOL_ID": "p", "USER_POOL_CLIENT_ID": "c"}
     with pytest.raises(ValueError, match="CURSOR_SIGNING_KEY"):
         Settings.from_env({**base, "UNIONCORE_STAGE": "prod"})
-    assert Settings.from_env({**base, "UNIONCORE_STAGE": "prod", "CURSOR_SIGNING_KEY": "k" * 32}).cursor_key == b"k" * 32
+    deployed = Settings.from_env({**base, "UNIONCORE_STAGE": "prod", "CURSOR_SIGNING_KEY": "k" * 32})
+    assert deployed.cursor_key == b"k" * 32
     assert Settings.from_env({**base, "UNIONCORE_STAGE": "local"}).cursor_key  # a per-process key
