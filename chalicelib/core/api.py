@@ -63,6 +63,13 @@ class Endpoint:
     content_type: str = "application/json"
     response: type[BaseModel] | None = None
     module: str = ""
+    # A webhook: public, signed by its sender; the handler gets the exact body bytes and the headers, and
+    # acts as this named system principal (audit entries name it as the actor).
+    principal: str | None = None
+
+    @property
+    def is_webhook(self) -> bool:
+        return self.principal is not None
 
 
 REGISTRY: dict[tuple[str, str], Endpoint] = {}
@@ -80,7 +87,8 @@ class Req:
     body: Any
     query: dict[str, Any]
     actor: Actor
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
+    raw_body: bytes = b""  # webhooks only: exactly the bytes that were sent (signatures are over these)
 
     @property
     def auth(self) -> Ctx:
@@ -222,8 +230,9 @@ def cors_for(allowed_origin: str) -> CORSConfig | None:
 class Api:
     """One module's routes: a Chalice Blueprint whose routes are all declared in `REGISTRY`."""
 
-    def __init__(self, import_name: str) -> None:
+    def __init__(self, import_name: str, registry: dict[tuple[str, str], Endpoint] | None = None) -> None:
         self.blueprint = Blueprint(import_name)
+        self.registry = REGISTRY if registry is None else registry
         self.module = import_name.split(".")[1] if import_name.count(".") >= 1 else import_name
         # Read straight from the environment: route declarations happen at import, before any request.
         self.cors = cors_for(os.environ.get("ALLOWED_ORIGINS", ""))
@@ -237,11 +246,25 @@ class Api:
             raise ValueError(f"{method} {path}: declare the roles allowed (deny by default)")
         if not allowed <= ALL_ROLES:
             raise ValueError(f"{method} {path}: unknown role")
-        if (method, path) in REGISTRY:
-            raise ValueError(f"{method} {path} is declared twice")
         ep = Endpoint(path, method, allowed, public, body, query, own, summary, status, content_type, response,
                       self.module)
-        REGISTRY[(method, path)] = ep
+        return self._declare(ep)
+
+    def webhook(self, path: str, *, principal: str, summary: str = "",
+                status: int = 200) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """A route for a sender that signs its calls (Stripe): public at the gateway, POST, the raw body and
+        headers handed over unparsed; the handler must verify the signature before it trusts anything."""
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]{2,40}", principal):
+            raise ValueError(f"POST {path}: a webhook principal is a name like STRIPE_WEBHOOK")
+        ep = Endpoint(path, "POST", frozenset(), True, None, (), None, summary, status, module=self.module,
+                      principal=principal)
+        return self._declare(ep)
+
+    def _declare(self, ep: Endpoint) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        path, method, public = ep.path, ep.method, ep.public
+        if (method, path) in self.registry:
+            raise ValueError(f"{method} {path} is declared twice")
+        self.registry[(method, path)] = ep
 
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             def view(**params: str) -> Response:
@@ -269,7 +292,11 @@ class Api:
         try:
             store = get_store()
             ctx = None
-            if not ep.public:
+            if ep.principal is not None:
+                actor = Actor(id=ep.principal, roles=["system"], request_id=request_id, source_ip=actor.source_ip,
+                              user_agent=actor.user_agent, channel="webhook")
+                ctx = Ctx(store=store, caller=Caller(actor))
+            elif not ep.public:
                 caller = Caller(actor)
                 ctx = Ctx(store=store, caller=caller)
                 if not (caller.roles & ep.roles):
@@ -280,10 +307,17 @@ class Api:
                     raise AppError(403, "FORBIDDEN", "You can only reach your own record.")
             _check_path(params)
             query = _parse_query(ep, dict(req.query_params or {}))
-            raw = req.raw_body
-            body = _parse_body(ep, raw.encode() if isinstance(raw, str) else raw)
+            raw = req.raw_body or b""
+            raw_bytes = raw.encode() if isinstance(raw, str) else bytes(raw)
             headers = {k.lower(): v for k, v in (req.headers or {}).items()}
-            result = fn(Req(ctx=ctx, body=body, query=query, actor=actor, headers=headers), **params)
+            if ep.is_webhook:
+                if len(raw_bytes) > MAX_BODY_BYTES:
+                    raise AppError(400, "BODY_TOO_LARGE", "The request body is too large.",
+                                   [FieldProblem("body", "larger than 256 KiB")])
+                call = Req(ctx=ctx, body=None, query=query, actor=actor, headers=headers, raw_body=raw_bytes)
+            else:
+                call = Req(ctx=ctx, body=_parse_body(ep, raw_bytes), query=query, actor=actor, headers=headers)
+            result = fn(call, **params)
             if isinstance(result, Response):
                 response = result
             elif ep.content_type != "application/json":

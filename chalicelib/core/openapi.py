@@ -65,6 +65,10 @@ def openapi_document() -> dict[str, Any]:
         if ep.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": _component(schemas, ep.body)}}}
+        if ep.is_webhook:
+            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+            op["x-webhook-principal"] = ep.principal
+            op["description"] = "Signed by its sender: the handler verifies the signature over the exact body."
         if ep.response is not None:
             op["responses"][str(ep.status)]["content"] = {"application/json": {
                 "schema": _component(schemas, ep.response)}}

@@ -77,3 +77,29 @@ def test_GIVEN_a_deployed_stage_WHEN_no_cursor_key_is_configured_THEN_the_settin
     deployed = Settings.from_env({**base, "UNIONCORE_STAGE": "prod", "CURSOR_SIGNING_KEY": "k" * 32})
     assert deployed.cursor_key == b"k" * 32
     assert Settings.from_env({**base, "UNIONCORE_STAGE": "local"}).cursor_key  # a per-process key
+
+
+def test_GIVEN_a_batch_WHEN_committed_THEN_one_transaction_with_a_client_request_token() -> None:
+    """The token makes the SDK's retry of a commit that timed out idempotent: DynamoDB answers the retry
+    with the first attempt's outcome instead of a refused condition (a false 409)."""
+    from chalicelib.core.store.dynamo import DynamoStore
+    from factories import audit, member
+
+    calls: list[dict[str, object]] = []
+
+    class _Client:
+        def transact_write_items(self, **kwargs: object) -> dict[str, object]:
+            calls.append(kwargs)
+            return {}
+
+    store = DynamoStore("unioncore-test", "us-west-2", "http://127.0.0.1:9")
+    store.client = _Client()
+    for _ in range(2):
+        batch = store.batch()
+        m = member()
+        batch.put(m)
+        batch.audit(audit(m.id))
+        batch.commit()
+    tokens = [c["ClientRequestToken"] for c in calls]
+    assert len(calls) == 2 and all(isinstance(t, str) and 1 <= len(t) <= 36 for t in tokens)
+    assert tokens[0] != tokens[1]  # one per commit, reused only by the SDK's own retries of that call
