@@ -24,7 +24,7 @@ def member_create(**over: object) -> MemberCreate:
         "member_number": next_number(), "first_name": "JANE", "last_name": "SPARKS",
         "date_of_birth": "1985-04-12", "card_type": "A", "classification": "journeyman",
         "email": "jane.sparks@example.com", "phone": "206-555-0100", "city": "SEATTLE", "state": "WA",
-        "zip": "98101", "gender": "F", "ethnicity": "WHITE",
+        "zip": "98101",
     }
     data.update(over)
     return MemberCreate.model_validate(data)

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.core.audit import Actor, AuditAction
 from chalicelib.core.context import Caller, Ctx
 from chalicelib.core.errors import AppError, FieldProblem, bad_request
+from chalicelib.core.model import ID_PATTERN
 from chalicelib.core.observability import annotate, logger, metrics
 from chalicelib.core.roles import ALL_ROLES, Role
 from chalicelib.core.store import get_store
@@ -162,7 +163,7 @@ def _parse_query(ep: Endpoint, raw: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID = re.compile(ID_PATTERN)
 
 
 def _check_path(params: dict[str, str]) -> None:

@@ -9,13 +9,13 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from chalicelib.core.model import DomainModel
+from chalicelib.core.model import ID_PATTERN, DomainModel
 
 
 class EmploymentCreate(DomainModel):
     model_config = ConfigDict(extra="forbid")
-    employer_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    worksite_id: str | None = None
+    employer_id: str = Field(pattern=ID_PATTERN)
+    worksite_id: str | None = Field(default=None, pattern=ID_PATTERN)
     start_date: date
     end_date: date | None = None
     job_class: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
@@ -49,7 +49,7 @@ class EmploymentCorrection(DomainModel):
     model_config = ConfigDict(extra="forbid")
     version: int = Field(ge=1)
     reason: Reason
-    employer_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    employer_id: str | None = Field(default=None, pattern=ID_PATTERN)
     start_date: date | None = None
     end_date: date | None = None
     job_class: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.api import Api, Req
+from chalicelib.core.api import PAGING, Api, Req
 from chalicelib.core.roles import MEMBER_READERS, RECORD_KEEPERS, Role
 from chalicelib.employment import service
 from chalicelib.employment.domain import EmploymentCorrection, EmploymentCreate, EmploymentEnd, EmploymentRecord
-from chalicelib.employment.schemas import EmploymentList
+from chalicelib.core.store import Page
+from chalicelib.employment.schemas import EmploymentPage
 
 api = Api(__name__)
 
 
 @api.route("/members/{member_id}/employment", "GET", roles=MEMBER_READERS | {Role.MEMBER}, own="member_id",
-           response=EmploymentList, summary="Employment history")
-def employment_list(req: Req, member_id: str) -> dict[str, Any]:
-    return {"items": service.list_employment(req.auth, member_id)}
+           query=PAGING, response=EmploymentPage, summary="Employment history, newest first")
+def employment_list(req: Req, member_id: str) -> Page[dict[str, Any]]:
+    return service.list_employment(req.auth, member_id, req.limit, req.cursor)
 
 
 @api.route("/members/{member_id}/employment", "POST", roles=RECORD_KEEPERS, body=EmploymentCreate, status=201,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.core.schemas import ItemsOf
+from chalicelib.core.schemas import PageOf
 from chalicelib.employment.domain import EmploymentRecord
 
-EmploymentList = ItemsOf[EmploymentRecord]
+EmploymentPage = PageOf[EmploymentRecord]

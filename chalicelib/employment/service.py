@@ -9,7 +9,7 @@ from chalicelib.core.audit import AuditAction
 from chalicelib.core.context import Ctx
 from chalicelib.core.errors import AppError, FieldProblem, bad_request, conflict, not_found, unprocessable
 from chalicelib.core.ids import new_ulid
-from chalicelib.core.store import WriteBatch, versioned
+from chalicelib.core.store import Page, WriteBatch, versioned
 from chalicelib.employers import store as employers_repo
 from chalicelib.employment import store as repo
 from chalicelib.employment.domain import (
@@ -61,11 +61,12 @@ def _latest_jobs(ctx: Ctx, member_id: str) -> Callable[[], list[dict[str, Any]]]
     return lambda: [job_json(j) for j in repo.of_member(ctx.store, member_id)]
 
 
-def list_employment(ctx: Ctx, member_id: str) -> list[dict[str, Any]]:
+def list_employment(ctx: Ctx, member_id: str, limit: int, cursor: str | None) -> Page[dict[str, Any]]:
+    """A page of the member's employment history, newest start first."""
     members.ensure_can_read(ctx, member_id)
-    rows = repo.of_member(ctx.store, member_id)
-    ctx.audit_read(ENTITY, member_id, bulk=True, row_count=len(rows))
-    return [job_json(j) for j in sorted(rows, key=lambda j: j.start_date, reverse=True)]
+    page = repo.history_page(ctx.store, member_id, limit, cursor)
+    ctx.audit_read(ENTITY, member_id, bulk=True, row_count=len(page.items))
+    return Page([job_json(j) for j in page.items], page.next_cursor)
 
 
 def add_employment(ctx: Ctx, member_id: str, data: EmploymentCreate) -> dict[str, Any]:

@@ -19,13 +19,20 @@ def employer_partition(employer_id: str) -> str:
     return f"EMPLOYER#{employer_id}"
 
 
+def jobs_partition(member_id: str) -> str:
+    """A member's jobs by start date (the history a person reads: newest first, a page at a time)."""
+    return f"JOBS#{member_id}"
+
+
 class EmploymentCodec(ItemCodec[EmploymentRecord]):
     entity = "employment"
     record_type = EmploymentRecord
 
     def keys(self, job: EmploymentRecord) -> dict[str, str]:
+        by_start = f"{PREFIX}{job.start_date}#{job.id}"
         return {"PK": member_pk(job.member_id), "SK": f"{PREFIX}{job.id}",
-                "GSI1PK": employer_partition(job.employer_id), "GSI1SK": f"{PREFIX}{job.start_date}#{job.id}"}
+                "GSI1PK": employer_partition(job.employer_id), "GSI1SK": by_start,
+                "GSI2PK": jobs_partition(job.member_id), "GSI2SK": by_start}
 
 
 class TimelineCodec(ItemCodec[EmploymentTimeline]):
@@ -48,6 +55,11 @@ def of_member(store: Store, member_id: str) -> list[EmploymentRecord]:
     """A member's jobs, oldest start first."""
     jobs = store.query_all(EMPLOYMENT, Query(member_pk(member_id), begins_with=PREFIX))
     return sorted(jobs, key=lambda j: (j.start_date, j.id))
+
+
+def history_page(store: Store, member_id: str, limit: int, cursor: str | None) -> Page[EmploymentRecord]:
+    """A member's jobs, newest start first."""
+    return store.query(EMPLOYMENT, Query(jobs_partition(member_id), index="GSI2", newest_first=True), limit, cursor)
 
 
 def get(store: Store, member_id: str, employment_id: str) -> EmploymentRecord | None:

@@ -60,7 +60,16 @@ def _check_birth_date(ctx: Ctx, member: Member) -> None:
         raise bad_request("Some fields are not valid.", FieldProblem("date_of_birth", problem))
 
 
+def _refuse_restricted(ctx: Ctx, fields: set[str]) -> None:
+    """Demographics are set and changed by officers only (§2.1), at creation as on update."""
+    restricted = sorted(set(RESTRICTED_FIELDS) & fields)
+    if restricted and ctx.caller.roles.isdisjoint(DEMOGRAPHICS_READERS):
+        raise AppError(403, "FORBIDDEN", "Only officers may change demographics.",
+                       [FieldProblem(f, "restricted") for f in restricted])
+
+
 def create(ctx: Ctx, data: MemberCreate) -> Member:
+    _refuse_restricted(ctx, {f for f in data.model_fields_set if getattr(data, f) is not None})
     now = ctx.clock()
     member = Member(id=new_ulid(), created_at=now, updated_at=now, version=1, **data.model_dump())
     _check_birth_date(ctx, member)
@@ -128,9 +137,7 @@ def update(ctx: Ctx, member_id: str, changes: MemberUpdate) -> Member:
         if extra:
             raise AppError(403, "FORBIDDEN", "Dispatchers may change contact fields only.",
                            [FieldProblem(f, "not editable by your role") for f in extra])
-    if (set(RESTRICTED_FIELDS) & fields) and ctx.caller.roles.isdisjoint(DEMOGRAPHICS_READERS):
-        raise AppError(403, "FORBIDDEN", "Only officers may change demographics.",
-                       [FieldProblem(f, "restricted") for f in sorted(set(RESTRICTED_FIELDS) & fields)])
+    _refuse_restricted(ctx, set(fields))
     before = _existing(ctx, member_id)
     updates = {k: getattr(changes, k) for k in fields if k != "version"}
     after = before.model_copy(update={**updates, "updated_at": ctx.clock()})
@@ -151,6 +158,8 @@ def update_own_contact(ctx: Ctx, changes: ContactUpdate) -> Member:
     if not member_id:
         raise forbidden("Your account is not linked to a member record.")
     before = _existing(ctx, member_id)
+    if before.deleted_at is not None:
+        raise forbidden("Your member record has been removed; please contact the hall.")
     updates = {k: getattr(changes, k) for k in changes.model_fields_set if k != "version"}
     after = before.model_copy(update={**updates, "updated_at": ctx.clock()})
     return _save(ctx, before, after, changes.version)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.api import Api, Req
+from chalicelib.core.api import PAGING, Api, Req
 from chalicelib.core.roles import ADMINS, MEMBER_READERS
 from chalicelib.core.schemas import DeleteBody
 from chalicelib.notes import service
 from chalicelib.notes.domain import NoteCreate, NoteUpdate
-from chalicelib.notes.schemas import NoteHistory, NoteList, NoteView
+from chalicelib.core.store import Page
+from chalicelib.notes.schemas import NoteHistory, NotePage, NoteView
 
 api = Api(__name__)
 
 
-@api.route("/members/{member_id}/notes", "GET", roles=MEMBER_READERS, response=NoteList,
-           summary="Notes visible to the caller")
-def notes_list(req: Req, member_id: str) -> dict[str, Any]:
-    return {"items": service.list_notes(req.auth, member_id)}
+@api.route("/members/{member_id}/notes", "GET", roles=MEMBER_READERS, query=PAGING, response=NotePage,
+           summary="Notes visible to the caller, newest first")
+def notes_list(req: Req, member_id: str) -> Page[dict[str, Any]]:
+    return service.list_notes(req.auth, member_id, req.limit, req.cursor)
 
 
 @api.route("/members/{member_id}/notes", "POST", roles=MEMBER_READERS, body=NoteCreate, status=201,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.core.model import DomainModel
-from chalicelib.core.schemas import ItemsOf
+from chalicelib.core.schemas import PageOf
 from chalicelib.notes.domain import Note, NoteCategory, NoteVisibility
 
 
@@ -32,4 +32,4 @@ class NoteHistory(DomainModel):
     versions: list[NoteVersionView]
 
 
-NoteList = ItemsOf[NoteView]
+NotePage = PageOf[NoteView]

@@ -9,7 +9,7 @@ from chalicelib.core.context import Ctx
 from chalicelib.core.errors import FieldProblem, bad_request, forbidden, not_found
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.roles import Role
-from chalicelib.core.store import versioned
+from chalicelib.core.store import Page, versioned
 from chalicelib.members import store as members_repo
 from chalicelib.notes import store as repo
 from chalicelib.notes.domain import (
@@ -49,11 +49,14 @@ def _refuse_members(ctx: Ctx) -> None:
         raise forbidden("Notes are not shown to members.")
 
 
-def list_notes(ctx: Ctx, member_id: str) -> list[dict[str, Any]]:
+def list_notes(ctx: Ctx, member_id: str, limit: int = 50, cursor: str | None = None) -> Page[dict[str, Any]]:
+    """A page of the notes the caller may read, newest first. Visibility depends on the reader, so it is
+    applied to each page read: a page can hold fewer notes than `limit` and still have a next one."""
     _refuse_members(ctx)
-    visible = [n for n in repo.of_member(ctx.store, member_id) if not n.deleted_at and _can_read(ctx, n)]
+    page = repo.page_of_member(ctx.store, member_id, limit, cursor)
+    visible = [n for n in page.items if _can_read(ctx, n)]
     ctx.audit_read(ENTITY, member_id, bulk=True, row_count=len(visible))
-    return [note_json(ctx, n) for n in reversed(visible)]  # newest first
+    return Page([note_json(ctx, n) for n in visible], page.next_cursor)
 
 
 def _note_for_change(ctx: Ctx, member_id: str, note_id: str, version: int) -> Note:

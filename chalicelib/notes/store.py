@@ -3,7 +3,7 @@ the partition holds them in creation order) and their earlier versions `NOTE_VER
 
 from __future__ import annotations
 
-from chalicelib.core.store import ItemCodec, Query, Store, register
+from chalicelib.core.store import ItemCodec, Page, Query, Store, absent, register
 from chalicelib.members.store import member_pk
 from chalicelib.notes.domain import Note, NoteVersion
 
@@ -35,6 +35,12 @@ def get(store: Store, member_id: str, note_id: str) -> Note | None:
 def of_member(store: Store, member_id: str) -> list[Note]:
     """Oldest first."""
     return store.query_all(NOTES, Query(member_pk(member_id), begins_with="NOTE#"))
+
+
+def page_of_member(store: Store, member_id: str, limit: int, cursor: str | None) -> Page[Note]:
+    """A member's live (not deleted) notes, newest first."""
+    return store.query(NOTES, Query(member_pk(member_id), begins_with="NOTE#", newest_first=True,
+                                    where=(absent("deleted_at"),)), limit, cursor)
 
 
 def versions(store: Store, member_id: str, note_id: str) -> list[NoteVersion]:

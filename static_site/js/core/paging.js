@@ -12,14 +12,33 @@ export function pager() {
   return { items: [], next_cursor: null, loading: false, loaded: false, error: "" };
 }
 
-/** Fills a tab's list state ({ items, loading, loaded, error }) from a GET answering { items }. */
+/** Fills a tab's list state ({ items, next_cursor, loading, loaded, error }) with the first page of a GET
+ * answering { items, next_cursor }. */
 export async function loadInto(state, path) {
   state.loading = true;
   state.error = "";
   try {
-    const res = await api.get(path);
+    const res = await api.get(path, { limit: PAGE_SIZE });
     state.items = res.items || [];
+    state.next_cursor = res.next_cursor || null;
     state.loaded = true;
+  } catch (err) {
+    state.error = err.message;
+  } finally {
+    state.loading = false;
+  }
+}
+
+/** "Load more" of a tab's list: the next page appended (see loadInto). */
+export async function loadMoreInto(state, path) {
+  if (!state.next_cursor || state.loading) return;
+  state.loading = true;
+  state.error = "";
+  try {
+    const res = await api.get(path, { limit: PAGE_SIZE, cursor: state.next_cursor });
+    state.items = [...state.items, ...(res.items || [])];
+    state.next_cursor = res.next_cursor || null;
+    say(`${(res.items || []).length} more shown.`);
   } catch (err) {
     state.error = err.message;
   } finally {

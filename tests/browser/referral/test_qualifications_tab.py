@@ -38,18 +38,18 @@ def test_dispatcher_records_then_changes_a_qualification(
 
     form = page.get_by_test_id("qualification-form")
     form.get_by_label("Book").select_option("WIRE_SEA")
-    form.get_by_label("Tier").select_option("1")
+    form.get_by_label("Tier", exact=True).select_option("1")
     form.get_by_test_id("qualification-save").click()
     expect(form.get_by_text("Required.")).to_be_visible()  # the reason
-    form.get_by_label("Reason").fill("Journeyman card, 8,000 hours")
+    form.get_by_label("Basis for this tier").fill("Journeyman card, 8,000 hours")
     form.get_by_test_id("qualification-save").click()
     row = page.get_by_test_id("qualification")
     expect(row).to_have_count(1)
     expect(row).to_contain_text("WIRE SEATTLE")
 
     row.get_by_test_id("qualification-edit").click()
-    expect(form.get_by_label("Tier")).to_be_focused()
-    form.get_by_label("Tier").select_option("2")
-    form.get_by_label("Reason").fill("Moved to tier 2 after review")
+    expect(form.get_by_label("Tier", exact=True)).to_be_focused()
+    form.get_by_label("Tier", exact=True).select_option("2")
+    form.get_by_label("Basis for this tier").fill("Moved to tier 2 after review")
     form.get_by_test_id("qualification-save").click()
     expect(row.locator("td").nth(1)).to_have_text("2")

@@ -180,3 +180,35 @@ def test_edit_and_end_contracts_without_overlap(call) -> None:  # type: ignore[n
              json={"version": v + 1, "expiration_date": "2033-01-31"})
     assert r.status_code == 200, r.text
     assert code not in call("GET", f"/employers/{oid}", "staff").json()["contract_codes"]
+
+
+def test_employment_and_notes_lists_page_newest_first(call) -> None:  # type: ignore[no-untyped-def]
+    """GIVEN a member with 5 jobs and 3 notes WHEN their lists are read 2 at a time THEN every record comes
+    once, jobs newest start first and notes newest first; a cursor of one list is refused by the other."""
+    mid = _new_member(call)
+    org = _an_employer(call)["id"]
+    starts = ["2021-03-01", "2022-03-01", "2023-03-01", "2024-03-01", "2025-03-01"]
+    for start in starts:
+        r = call("POST", f"/members/{mid}/employment", "staff",
+                 json={"employer_id": org, "start_date": start, "end_date": start[:4] + "-09-30"})
+        assert r.status_code == 201, r.text
+    for text in ("first", "second", "third"):
+        assert call("POST", f"/members/{mid}/notes", "staff", json={"text": text}).status_code == 201
+
+    def walk(path: str) -> tuple[list[dict[str, Any]], str | None]:
+        seen, cursor, first_cursor = [], None, None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+            body = call("GET", path, "staff", params=params).json()
+            seen += body["items"]
+            cursor = body["next_cursor"]
+            first_cursor = first_cursor or cursor
+            if not cursor:
+                return seen, first_cursor
+
+    jobs, job_cursor = walk(f"/members/{mid}/employment")
+    assert [j["start_date"] for j in jobs] == sorted(starts, reverse=True)
+    notes, _ = walk(f"/members/{mid}/notes")
+    assert [n["text"] for n in notes] == ["third", "second", "first"]
+    r = call("GET", f"/members/{mid}/notes", "staff", params={"cursor": job_cursor})
+    assert r.status_code == 400 and _fields(r) == ["cursor"]

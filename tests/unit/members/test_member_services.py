@@ -68,7 +68,7 @@ def test_member_reaches_only_their_own_record_and_refusals_are_audited(store: Me
 
 
 def test_demographics_hidden_from_dispatchers_shown_to_officers_and_self(store: MemoryStore) -> None:
-    m = members.create(ctx_for(store, "staff"), member_create())
+    m = members.create(ctx_for(store, "officer"), member_create(gender="F", ethnicity="WHITE"))
     assert "gender" not in members.view(ctx_for(store, "dispatcher"), m)
     assert members.view(ctx_for(store, "officer"), m)["gender"] == "F"
     assert members.view(ctx_for(store, "member", member_id=m.id), m)["ethnicity"] == "WHITE"
@@ -101,3 +101,22 @@ def test_soft_delete_hides_and_restore_brings_back(store: MemoryStore) -> None:
     assert [x.id for x in members.search(staff, "GONE", None, None, None, True, 50, None).items] == [m.id]
     restored = members.restore(staff, m.id, 2)
     assert restored.deleted_at is None and restored.version == 3
+
+
+def test_GIVEN_staff_WHEN_creating_a_member_with_demographics_THEN_403_naming_them_and_nothing_stored(
+        store: MemoryStore) -> None:
+    """Demographics are officers' to set, at creation as on update (staff could set them at creation)."""
+    with pytest.raises(AppError) as err:
+        members.create(ctx_for(store, "staff"), member_create(last_name="ZZDEMO", gender="F", ethnicity="WHITE"))
+    assert err.value.status == 403 and [f.name for f in err.value.fields] == ["ethnicity", "gender"]
+    assert members.search(ctx_for(store, "staff"), "ZZDEMO", None, None, None, True, 50, None).items == []
+    assert members.create(ctx_for(store, "staff"), member_create(last_name="ZZDEMO")).gender is None
+
+
+def test_GIVEN_a_soft_deleted_member_WHEN_they_edit_their_contact_details_THEN_403(store: MemoryStore) -> None:
+    staff = ctx_for(store, "staff")
+    m = members.create(staff, member_create())
+    members.soft_delete(staff, m.id, "duplicate entry", 1)
+    with pytest.raises(AppError) as err:
+        members.update_own_contact(ctx_for(store, "member", member_id=m.id), ContactUpdate(version=2, city="TACOMA"))
+    assert err.value.status == 403

@@ -30,7 +30,7 @@ def test_GIVEN_a_note_WHEN_the_author_edits_it_THEN_a_new_version_and_the_old_on
     note = member_records.add_note(author, mid, NoteCreate(text="first"))
     edited = member_records.edit_note(author, mid, note["id"], NoteUpdate(version=1, text="second"))
     assert edited["text"] == "second" and edited["version"] == 2 and edited["edited_by"] == "author"
-    assert [n["text"] for n in member_records.list_notes(author, mid)] == ["second"]
+    assert [n["text"] for n in member_records.list_notes(author, mid).items] == ["second"]
     history = member_records.note_history(ctx_for(store, "admin", user_id="boss"), mid, note["id"])
     assert [v["text"] for v in history["versions"]] == ["first"] and history["note"]["text"] == "second"
     assert _audit(store, "member_note", note["id"]) == ["READ", "UPDATE", "CREATE"]
@@ -75,7 +75,7 @@ def test_GIVEN_a_note_WHEN_an_admin_deletes_it_THEN_hidden_from_lists_but_shown_
     note = member_records.add_note(author, mid, NoteCreate(text="oops"))
     gone = member_records.delete_note(admin, mid, note["id"], "wrong member", 1)
     assert gone["deleted_at"] and gone["delete_reason"] == "wrong member" and gone["deleted_by"] == "boss"
-    assert member_records.list_notes(author, mid) == [] and member_records.list_notes(admin, mid) == []
+    assert member_records.list_notes(author, mid).items == [] and member_records.list_notes(admin, mid).items == []
     assert member_records.note_history(admin, mid, note["id"])["note"]["deleted_at"] == gone["deleted_at"]
     entry = audit_repo.by_entity(store, "member_note", note["id"], 50, None).items[1]
     assert entry.action.value == "DELETE" and entry.extra["reason"] == "wrong member"

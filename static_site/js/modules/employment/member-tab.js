@@ -7,7 +7,7 @@ import { api, ApiError } from "../../core/api.js";
 import { compact, focusSoon, inlineForm, pick, requireFields, say } from "../../core/forms.js";
 import { options } from "../../core/format.js";
 import { saveFailed } from "../../core/conflict.js";
-import { pager, loadInto } from "../../core/paging.js";
+import { pager, loadInto, loadMoreInto } from "../../core/paging.js";
 
 export const EMPLOYMENT_SOURCES = ["direct_hire", "correction"];
 
@@ -24,6 +24,9 @@ export function employmentTab() {
     jobSources: options(EMPLOYMENT_SOURCES),
     jobChange: inlineForm(),
 
+    moreEmployment() {
+      return loadMoreInto(this.employment, `/members/${encodeURIComponent(this.id)}/employment`);
+    },
     loadEmployment() {
       return loadInto(this.employment, `/members/${encodeURIComponent(this.id)}/employment`);
     },

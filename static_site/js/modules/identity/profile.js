@@ -3,7 +3,7 @@
 
 import { api } from "../../core/api.js";
 import { base, compose, store } from "../../core/forms.js";
-import { pager, loadInto } from "../../core/paging.js";
+import { pager, loadInto, loadMoreInto } from "../../core/paging.js";
 import { recordEditor } from "../../core/record-editor.js";
 import { MEMBER_FIELDS, MEMBER_GROUPS, displayFields, displayValue } from "../members/model.js";
 
@@ -37,6 +37,9 @@ export function profileView() {
     },
     loadEmployment() {
       return loadInto(this.employment, `/members/${encodeURIComponent(this.record.id)}/employment`);
+    },
+    moreEmployment() {
+      return loadMoreInto(this.employment, `/members/${encodeURIComponent(this.record.id)}/employment`);
     },
     displayFields(group) {
       return displayFields(this.record, group);

@@ -6,7 +6,7 @@ import { api, ApiError } from "../../core/api.js";
 import { clean, focusSoon, inlineForm, pick, requireFields, say } from "../../core/forms.js";
 import { humanize, options } from "../../core/format.js";
 import { saveFailed } from "../../core/conflict.js";
-import { pager, loadInto } from "../../core/paging.js";
+import { pager, loadInto, loadMoreInto } from "../../core/paging.js";
 
 export const NOTE_CATEGORIES = ["general", "contact", "dues", "grievance", "referral", "benevolence"];
 export const NOTE_VISIBILITY = ["staff_only", "officers", "all_authorized"];
@@ -27,6 +27,9 @@ export function notesTab() {
     noteChange: inlineForm(),
     noteVersions: {},
 
+    moreNotes() {
+      return loadMoreInto(this.notes, `/members/${encodeURIComponent(this.id)}/notes`);
+    },
     loadNotes() {
       return loadInto(this.notes, `/members/${encodeURIComponent(this.id)}/notes`);
     },
