@@ -40,7 +40,7 @@ reset:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check chalicelib/*/domain.py
+	$(BIN)/ruff format --check chalicelib/*/domain.py chalicelib/*/domain/
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -126,8 +126,8 @@ def codec_for(record: Any) -> ItemCodec[Any]:
     architecture), which is imported here if nothing has imported it yet."""
     codec = _CODECS.get(type(record))
     if codec is None:
-        package = type(record).__module__.rsplit(".", 1)[0]
-        importlib.import_module(f"{package}.store")
+        module = ".".join(type(record).__module__.split(".")[:2])  # chalicelib.<module>, whatever the depth
+        importlib.import_module(f"{module}.store")
         codec = _CODECS.get(type(record))
     if codec is None:
         raise TypeError(f"no codec registered for {type(record).__name__}")

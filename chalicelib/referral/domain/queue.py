@@ -1,0 +1,39 @@
+"""Queue order (referral-rules §5.1, invariant) and positions: derived at read time, never stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from chalicelib.referral.domain.registration import Registration, RegStatus
+
+
+def queue_order(registrations: Iterable[Registration]) -> list[Registration]:
+    """§5.1: every REGISTERED registration of the book, by tier, APN (exact), registered_at, member id.
+    Exempt registrations stay in line (flagged; skipped only when candidates are chosen)."""
+    live = [r for r in registrations if r.status is RegStatus.REGISTERED]
+    return sorted(live, key=lambda r: (r.tier, r.apn, r.registered_at, r.member_id))
+
+
+@dataclass(frozen=True)
+class Place:
+    position: int  # 1-based
+    registration: Registration
+    exempt: bool
+
+
+def positions(queue: list[Registration], on: date) -> list[Place]:
+    return [Place(n, r, r.exemption_on(on) is not None) for n, r in enumerate(queue, start=1)]
+
+
+def position_of(queue: list[Registration], registration_id: str) -> int | None:
+    return next((n for n, r in enumerate(queue, start=1) if r.id == registration_id), None)
+
+
+def tier_counts(queue: list[Registration], max_tiers: int = 4) -> dict[int, int]:
+    """§3.2.4: every tier 1–4 appears, zeros included."""
+    counts = dict.fromkeys(range(1, max(4, max_tiers) + 1), 0)
+    for r in queue:
+        counts[r.tier] += 1
+    return counts
