@@ -268,10 +268,46 @@ def _live(raw: Mapping[str, Any] | None, now: float) -> dict[str, Any] | None:
     return dict(item["data"])
 
 
+class DynamoSequences:
+    def __init__(self, store: DynamoStore) -> None:
+        self._store = store
+
+    def next(self, name: str, floor: int = 0) -> int:
+        # One atomic update: a new sequence starts from `floor`; concurrent callers each get their own value.
+        resp = self._store.client.update_item(
+            TableName=self._store.table, Key=_key(core_keys.sequence(name)),
+            UpdateExpression="SET #v = if_not_exists(#v, :floor) + :one, #t = :entity",
+            ExpressionAttributeNames={"#v": "value", "#t": "entity"},
+            ExpressionAttributeValues={":floor": {"N": str(floor)}, ":one": {"N": "1"},
+                                       ":entity": {"S": "sequence"}},
+            ReturnValues="UPDATED_NEW")
+        return int(resp["Attributes"]["value"]["N"])
+
+    def current(self, name: str) -> int:
+        resp = self._store.client.get_item(TableName=self._store.table, Key=_key(core_keys.sequence(name)),
+                                           ConsistentRead=True)
+        return int(from_item(resp.get("Item") or {}).get("value") or 0)
+
+    def raise_to(self, name: str, value: int) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._store.client.update_item(
+                TableName=self._store.table, Key=_key(core_keys.sequence(name)),
+                UpdateExpression="SET #v = :value, #t = :entity",
+                ConditionExpression="attribute_not_exists(#v) OR #v < :value",
+                ExpressionAttributeNames={"#v": "value", "#t": "entity"},
+                ExpressionAttributeValues={":value": {"N": str(value)}, ":entity": {"S": "sequence"}})
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise  # otherwise it is already at least `value`
+
+
 class DynamoStore:
     def __init__(self, table_name: str, region: str, endpoint_url: str | None = None) -> None:
         self.table = table_name
         self.client = _client(region, endpoint_url)
+        self.sequences = DynamoSequences(self)
         self.counters = DynamoCounters(self)
         self.tickets = DynamoTickets(self)
 

@@ -23,6 +23,11 @@ def failures(key: str) -> tuple[str, str]:
     return f"FAIL#{key}", "STATE"
 
 
+def sequence(name: str) -> tuple[str, str]:
+    """A named sequence; `name` is built by the module that owns it (e.g. REQSEQ#2026-03-02)."""
+    return f"SEQ#{name}", "SEQ"
+
+
 def ticket(key: str) -> tuple[str, str]:
     """A short-lived single-use ticket; `key` is built by the module that owns the ticket."""
     return key, "TICKET"

@@ -183,9 +183,29 @@ class MemoryTickets:
         return self._live(raw, now)
 
 
+class MemorySequences:
+    def __init__(self, table: _Table) -> None:
+        self._t = table
+        self._values: dict[str, int] = {}
+
+    def next(self, name: str, floor: int = 0) -> int:
+        with self._t.lock:
+            self._values[name] = self._values.get(name, floor) + 1
+            return self._values[name]
+
+    def current(self, name: str) -> int:
+        with self._t.lock:
+            return self._values.get(name, 0)
+
+    def raise_to(self, name: str, value: int) -> None:
+        with self._t.lock:
+            self._values[name] = max(self._values.get(name, 0), value)
+
+
 class MemoryStore:
     def __init__(self) -> None:
         self._t = _Table()
+        self.sequences = MemorySequences(self._t)
         self.counters = MemoryCounters(self._t)
         self.tickets = MemoryTickets(self._t)
 

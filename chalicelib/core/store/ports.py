@@ -72,9 +72,26 @@ class Tickets(Protocol):
     def take(self, key: str, now: float) -> dict[str, Any] | None: ...
 
 
+class Sequences(Protocol):
+    """Named gap-tolerant sequences (request numbers, same-day APN sequences): one atomic increment each,
+    outside any transaction, so two callers never get the same number (a failed write may leave a gap)."""
+
+    def next(self, name: str, floor: int = 0) -> int:
+        """The next value: 1 + max(current, floor) (`floor` seeds a new sequence from existing data)."""
+        ...
+
+    def current(self, name: str) -> int: ...
+
+    def raise_to(self, name: str, value: int) -> None:
+        """Make the sequence at least `value` (an import that stores numbers the sequence must not reissue)."""
+        ...
+
+
 class Store(Protocol):
     @property
     def counters(self) -> Counters: ...
+    @property
+    def sequences(self) -> Sequences: ...
     @property
     def tickets(self) -> Tickets: ...
 

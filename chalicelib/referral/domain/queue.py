@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
+from chalicelib.referral.domain.records import ActivityEntry
 from chalicelib.referral.domain.registration import Registration, RegStatus
 
 
@@ -37,3 +39,36 @@ def tier_counts(queue: list[Registration], max_tiers: int = 4) -> dict[int, int]
     for r in queue:
         counts[r.tier] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A queue entry rebuilt from the activity log (enough to order it and show it)."""
+
+    registration_id: str
+    member_id: str
+    tier: int
+    apn: Decimal
+    registered_at: datetime
+
+    @property
+    def key(self) -> tuple[int, Decimal, datetime, str]:
+        return (self.tier, self.apn, self.registered_at, self.member_id)
+
+
+def rebuild(entries: Iterable[ActivityEntry], until: datetime) -> list[QueueRow]:
+    """§10.1: a book's queue as of `until`, replayed from its activity entries (in occurrence order): each
+    registration's last entry at or before `until` says whether it was REGISTERED and at which tier and APN."""
+    last: dict[str, ActivityEntry] = {}
+    for e in sorted(entries, key=lambda e: (e.occurred_at, e.id)):
+        if e.registration_id is None or e.occurred_at > until or e.new_status is None:
+            continue
+        last[e.registration_id] = e
+    rows = [
+        QueueRow(
+            rid, e.member_id, e.tier or 0, Decimal(e.new_apn or e.previous_apn or "0"), e.registered_at or e.occurred_at
+        )
+        for rid, e in last.items()
+        if e.new_status == RegStatus.REGISTERED.value
+    ]
+    return sorted(rows, key=lambda r: r.key)
