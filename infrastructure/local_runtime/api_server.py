@@ -8,6 +8,7 @@ import json
 import mimetypes
 import os
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,21 @@ def _contract_error(status: int, body: bytes) -> bytes:
     code = str(parsed.get("Code") or f"HTTP_{status}") if isinstance(parsed, dict) else f"HTTP_{status}"
     message = str(parsed.get("Message") or "Request refused.") if isinstance(parsed, dict) else "Request refused."
     return json.dumps({"error": {"code": code, "message": message, "fields": []}}).encode()
+
+
+def static_target(site_root: Path, request_path: str) -> Path | None:
+    """The file under `site_root` a request path names, or None: never a path outside the site (`..`,
+    an encoded `%2e%2e`, a symlink leading out, a sibling folder whose name starts like the site's)."""
+    rel = urllib.parse.unquote(request_path.split("?", 1)[0].split("#", 1)[0])
+    if rel.endswith("/"):
+        rel += "index.html"
+    try:
+        target = (site_root / rel.lstrip("/")).resolve()
+    except (OSError, ValueError):  # NUL bytes, names the OS refuses
+        return None
+    if not target.is_relative_to(site_root) or not target.is_file():
+        return None
+    return target
 
 
 def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
@@ -114,11 +130,8 @@ def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
             self._send(status, out_headers, data)
 
         def _static(self) -> None:
-            rel = self.path.split("?", 1)[0].split("#", 1)[0]
-            if rel.endswith("/"):
-                rel += "index.html"
-            target = (site_root / rel.lstrip("/")).resolve()
-            if not str(target).startswith(str(site_root)) or not target.is_file():
+            target = static_target(site_root, self.path)
+            if target is None:
                 self._send(404, {"Content-Type": "text/plain"}, b"not found")
                 return
             ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
