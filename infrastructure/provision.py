@@ -14,7 +14,10 @@ property names to the API shapes. It derives everything from the template:
 
 Only resources that have no local meaning are skipped (``AWS_ONLY_TYPES``: the
 CloudFront distribution in front of the site bucket); bucket-policy statements that
-reference them are dropped.
+reference them are dropped. Entries without a ``Type`` are fragments that ``chalice
+package`` deep-merges into a resource it generates (``CHALICE_GENERATED``: the API's
+gateway responses on ``RestAPI``); the local server reproduces those itself
+(``infrastructure/local_runtime/gateway.py``).
 
 Idempotent: resources are found by name and reused (settings that can be re-applied
 cheaply - bucket settings, role policies, the state machine definition - are).
@@ -66,6 +69,8 @@ CHALICE_CONFIG_PATH = INFRA_DIR.parent / ".chalice" / "config.json"
 
 # Types that exist only on AWS; everything referencing them is unavailable locally.
 AWS_ONLY_TYPES = frozenset({"AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl"})
+# Resources `chalice package` generates; the template may only add properties to them (no Type).
+CHALICE_GENERATED = frozenset({"RestAPI"})
 
 # Stack outputs -> ProvisionedResources fields.
 OUTPUT_FIELDS = {
@@ -427,7 +432,13 @@ class _Provisioner:
         }
         for logical_id in self.ordered():
             spec = self.resources[logical_id]
-            rtype = spec["Type"]
+            rtype = spec.get("Type")
+            if rtype is None:
+                if logical_id not in CHALICE_GENERATED:
+                    raise TemplateError(f"{logical_id}: no Type - only resources chalice generates "
+                                        f"({sorted(CHALICE_GENERATED)}) may be merge fragments")
+                self.aws_only.add(logical_id)
+                continue
             if rtype in AWS_ONLY_TYPES:
                 self.aws_only.add(logical_id)
                 continue

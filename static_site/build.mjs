@@ -11,13 +11,24 @@
 //                                        URLs, the precache list is current
 //                                        (every shipped file, nothing else,
 //                                        version matches the content), JS
-//                                        parses, module templates exist.
+//                                        parses, module templates exist,
+//                                        every Alpine expression is one the
+//                                        CSP build evaluates, and the
+//                                        Content-Security-Policy is strict
+//                                        (no 'unsafe-eval', connect-src only
+//                                        'self' and the API's origin).
+//   node static_site/build.mjs configure --api-base URL [--site DIR]
+//                                        a deployment's site: config.js with
+//                                        the API URL, the CSP's connect-src
+//                                        with its origin, the precache list
+//                                        (DIR: a copy of static_site/, see
+//                                        docs/deploy.md).
 //
 // npm scripts: `npm run vendor` (vendor + precache), `npm run precache`,
 // `npm run check`, `npm run build` (vendor + precache + check).
 
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, extname } from "node:path";
+import { dirname, join, relative, extname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -28,7 +39,9 @@ const VENDOR = join(SITE, "vendor");
 
 /** Libraries to vendor: [npm package, file inside the package, target name in vendor/]. */
 const LIBS = [
-  { pkg: "alpinejs", file: "dist/cdn.min.js", target: "alpine.min.js", license: "LICENSE.md" },
+  // Alpine's CSP build: it evaluates expressions with its own parser instead of `new Function`, so the
+  // Content-Security-Policy needs no 'unsafe-eval' (`check` verifies every expression parses with it).
+  { pkg: "@alpinejs/csp", file: "dist/cdn.min.js", target: "alpine.min.js" },
   // TOTP set-up: the otpauth:// key as a QR code, drawn in the browser (the key never leaves the page).
   { pkg: "qrcode-generator", file: "dist/qrcode.js", target: "qrcode.js" },
 ];
@@ -70,7 +83,6 @@ function walk(dir, out = []) {
 
 // ---------------------------------------------------------------- precache
 
-const SW = join(SITE, "sw.js");
 const PRECACHE_BLOCK = /\/\/ BEGIN PRECACHE[^\n]*\n([\s\S]*?)\/\/ END PRECACHE[^\n]*\n/;
 
 /**
@@ -79,12 +91,12 @@ const PRECACHE_BLOCK = /\/\/ BEGIN PRECACHE[^\n]*\n([\s\S]*?)\/\/ END PRECACHE[^
  * icons/, and the vendored runtime libraries. Not: sw.js itself, build.mjs,
  * vendor licences and VERSIONS.json, dotfiles.
  */
-function shellFiles() {
+function shellFiles(site = SITE) {
   const files = ["index.html", "config.js", "manifest.webmanifest"];
   for (const dir of ["css", "js", "icons"]) {
-    const found = existsSync(join(SITE, dir)) ? walk(join(SITE, dir)) : [];
+    const found = existsSync(join(site, dir)) ? walk(join(site, dir)) : [];
     for (const file of found) {
-      const rel = relative(SITE, file).split("\\").join("/");
+      const rel = relative(site, file).split("\\").join("/");
       if (!rel.split("/").some((part) => part.startsWith("."))) files.push(rel);
     }
   }
@@ -93,11 +105,11 @@ function shellFiles() {
 }
 
 /** Content hash of the shell (paths and bytes): the cache version, so a deploy that changes any file replaces old caches. */
-function shellVersion(files) {
+function shellVersion(files, site = SITE) {
   const hash = createHash("sha256");
   for (const f of files) {
     hash.update(`${f}\0`);
-    hash.update(existsSync(join(SITE, f)) ? readFileSync(join(SITE, f)) : "(missing)");
+    hash.update(existsSync(join(site, f)) ? readFileSync(join(site, f)) : "(missing)");
     hash.update("\0");
   }
   return hash.digest("hex").slice(0, 16);
@@ -111,14 +123,15 @@ function precacheBlock(files, version) {
     + "// END PRECACHE\n";
 }
 
-function precache() {
-  const files = shellFiles();
-  const missing = files.filter((f) => !existsSync(join(SITE, f)));
+function precache(site = SITE) {
+  const SW = join(site, "sw.js");
+  const files = shellFiles(site);
+  const missing = files.filter((f) => !existsSync(join(site, f)));
   if (missing.length) {
     console.error(`cannot precache missing files: ${missing.join(", ")}${missing.some((f) => f.startsWith("vendor/")) ? " – run `npm run vendor`" : ""}`);
     process.exit(1);
   }
-  const version = shellVersion(files);
+  const version = shellVersion(files, site);
   const sw = readFileSync(SW, "utf8");
   if (!PRECACHE_BLOCK.test(sw)) {
     console.error("sw.js: no `// BEGIN PRECACHE … // END PRECACHE` block to rewrite");
@@ -126,7 +139,7 @@ function precache() {
   }
   const updated = sw.replace(PRECACHE_BLOCK, precacheBlock(files, version));
   if (updated !== sw) writeFileSync(SW, updated);
-  console.log(`precache: ${files.length + 1} shell entries, version ${version}${updated === sw ? " (unchanged)" : " -> static_site/sw.js"}`);
+  console.log(`precache: ${files.length + 1} shell entries, version ${version}${updated === sw ? " (unchanged)" : ` -> ${relative(ROOT, SW) || SW}`}`);
 }
 
 /** The module definitions, read as the browser would (js/modules/index.js), to check their templates. */
@@ -171,6 +184,195 @@ async function checkModules(problems) {
   }
 }
 
+// ---------------------------------------------------------------- Alpine expressions (CSP build)
+
+/**
+ * The CSP build's own expression parser (`src/parser.js` of @alpinejs/csp: no imports), so `check` refuses
+ * exactly what the vendored Alpine cannot evaluate. Evaluated here with an empty `globalThis`: the parser
+ * only records the page's globals in order to refuse them at run time.
+ */
+function cspParser() {
+  const file = join(pkgDir("@alpinejs/csp"), "src", "parser.js");
+  if (!existsSync(file)) return null;
+  const source = readFileSync(file, "utf8")
+    .replace(/^export function /gm, "function ")
+    .replace(/^export \{[^}]*\};?\s*$/gm, "");
+  const { Tokenizer, Parser } = new Function("globalThis", `${source}\nreturn { Tokenizer, Parser };`)({});
+  return (expression) => new Parser(new Tokenizer(expression).tokenize()).parse();
+}
+
+// Alpine attributes whose value is an expression (x-ref, x-cloak, x-transition … are not).
+const ALPINE_ATTR = /\s((?:x-[\w:.-]+|@[\w:.-]+|:[\w.:-]+))\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const NOT_EXPRESSION = /^x-(ref|cloak|ignore|teleport|transition)\b/;
+// Names an expression cannot reach in the CSP build: it sees component data, stores and magics only.
+const PAGE_GLOBALS = new Set([
+  "window", "document", "globalThis", "self", "location", "navigator", "console", "localStorage", "sessionStorage",
+  "alert", "confirm", "prompt", "fetch", "setTimeout", "setInterval", "clearTimeout", "requestAnimationFrame",
+  "Math", "JSON", "Date", "Number", "String", "Boolean", "Object", "Array", "Promise", "RegExp", "Intl", "Symbol",
+  "Map", "Set", "Error", "URL", "URLSearchParams", "parseInt", "parseFloat", "isNaN", "encodeURIComponent",
+  "decodeURIComponent", "encodeURI", "decodeURI", "structuredClone",
+]);
+
+const unescapeHtml = (text) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<")
+  .replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+
+/** The root identifiers an expression reads (not property names after a dot, not object keys). */
+function rootNames(node, out = []) {
+  if (Array.isArray(node)) {
+    for (const item of node) rootNames(item, out);
+  } else if (node && typeof node === "object") {
+    if (node.type === "Identifier") out.push(node.name);
+    else if (node.type === "MemberExpression") {
+      rootNames(node.object, out);
+      if (node.computed) rootNames(node.property, out);
+    } else if (node.type === "Property") {
+      if (node.computed) rootNames(node.key, out);
+      rootNames(node.value, out);
+    } else for (const [key, value] of Object.entries(node)) if (key !== "type") rootNames(value, out);
+  }
+  return out;
+}
+
+/** Every Alpine expression in the site's HTML (and HTML kept in JS strings) must be one the CSP build runs. */
+function checkAlpineExpressions(problems) {
+  const parse = cspParser();
+  if (!parse) {
+    problems.push("node_modules/@alpinejs/csp/src/parser.js not found – run `npm ci`");
+    return 0;
+  }
+  let count = 0;
+  const files = walk(SITE).filter((p) => p.endsWith(".html") || (p.endsWith(".js") && !p.endsWith("build.mjs")));
+  for (const file of files) {
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(ALPINE_ATTR)) {
+      const name = m[1];
+      let expression = unescapeHtml(m[2] ?? m[3] ?? "");
+      if (NOT_EXPRESSION.test(name) || !expression.trim()) continue;
+      const where = `${relative(ROOT, file)}:${text.slice(0, m.index).split("\n").length}: ${name}="${expression}"`;
+      if (name === "x-html") {
+        problems.push(`${where}: x-html is refused by Alpine's CSP build`);
+        continue;
+      }
+      if (name === "x-for") expression = (/^[\s\S]*?\s+(?:in|of)\s+([\s\S]*)$/.exec(expression) || [])[1] || expression;
+      count += 1;
+      let ast;
+      try {
+        ast = parse(expression);
+      } catch (e) {
+        problems.push(`${where}: the CSP build cannot evaluate it (${e.message}) – move it into a component method or getter`);
+        continue;
+      }
+      const globals = [...new Set(rootNames(ast).filter((n) => PAGE_GLOBALS.has(n)))];
+      if (globals.length) problems.push(`${where}: ${globals.join(", ")} is not reachable from the CSP build – use a component method`);
+      if (name.startsWith("x-model") && !["Identifier", "MemberExpression"].includes(ast.type)) {
+        problems.push(`${where}: x-model needs a property to assign to`);
+      }
+    }
+  }
+  return count;
+}
+
+// ---------------------------------------------------------------- Content-Security-Policy
+
+const CSP_META = /<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]*)"\s*\/?>/i;
+
+function parseCsp(policy) {
+  const directives = new Map();
+  for (const part of policy.split(";")) {
+    const [name, ...sources] = part.trim().split(/\s+/);
+    if (name) directives.set(name.toLowerCase(), sources);
+  }
+  return directives;
+}
+
+/** The apiBase that config.js sets. */
+function configuredApiBase(site = SITE) {
+  const m = /^\s*window\.UNIONCORE_CONFIG\s*=\s*\{\s*apiBase:\s*"([^"]*)"/m.exec(readFileSync(join(site, "config.js"), "utf8"));
+  return m ? m[1] : null;
+}
+
+/** `'self'` plus the API's origin when the API is on another origin (an absolute apiBase). */
+function connectSources(apiBase) {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(apiBase)) return ["'self'"];
+  return ["'self'", new URL(apiBase).origin];
+}
+
+function checkCsp(problems, site = SITE) {
+  const html = readFileSync(join(site, "index.html"), "utf8");
+  const meta = CSP_META.exec(html);
+  if (!meta) {
+    problems.push("index.html: no Content-Security-Policy <meta>");
+    return;
+  }
+  const csp = parseCsp(meta[1]);
+  const list = (name) => csp.get(name) || [];
+  if (meta[1].includes("'unsafe-eval'")) problems.push("index.html CSP: 'unsafe-eval' is not needed with Alpine's CSP build");
+  const scripts = list("script-src");
+  if (scripts.join(" ") !== "'self'") problems.push(`index.html CSP: script-src must be exactly 'self' (is ${scripts.join(" ")})`);
+  for (const [name, sources] of csp) {
+    const broad = sources.filter((src) => src === "*" || /^[a-z][a-z0-9+.-]*:$/i.test(src) && !["data:", "blob:"].includes(src));
+    if (broad.length) problems.push(`index.html CSP: ${name} allows whole schemes/hosts (${broad.join(" ")})`);
+  }
+  const apiBase = configuredApiBase(site);
+  if (apiBase === null) problems.push("config.js: no apiBase");
+  else {
+    const expected = connectSources(apiBase).join(" ");
+    if (list("connect-src").join(" ") !== expected) {
+      problems.push(`index.html CSP: connect-src must be \`${expected}\` for apiBase ${apiBase} (is \`${list("connect-src").join(" ")}\`) – run \`node static_site/build.mjs configure --api-base ${apiBase}\``);
+    }
+  }
+  for (const [name, value] of [["object-src", "'none'"], ["base-uri", "'self'"], ["default-src", "'self'"]]) {
+    if (list(name).join(" ") !== value) problems.push(`index.html CSP: ${name} must be ${value}`);
+  }
+}
+
+/**
+ * A deployment's copy of the site: config.js with the API URL, the CSP's connect-src with exactly its
+ * origin, and the precache list (config.js and index.html changed).
+ */
+function configure(argv) {
+  const arg = (name) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const apiBase = String(arg("--api-base") || "").replace(/\/+$/, "");
+  const site = arg("--site") ? resolve(arg("--site")) : SITE;
+  if (!apiBase) {
+    console.error("usage: node static_site/build.mjs configure --api-base URL [--site DIR]");
+    process.exit(2);
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(apiBase)) {
+    const url = new URL(apiBase);
+    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+    if (url.protocol !== "https:" && !(loopback && url.protocol === "http:")) {
+      console.error(`--api-base must be an https:// URL (or a path on the site's own origin): ${apiBase}`);
+      process.exit(2);
+    }
+  } else if (!apiBase.startsWith("/")) {
+    console.error(`--api-base must be an absolute URL or a path starting with /: ${apiBase}`);
+    process.exit(2);
+  }
+  writeFileSync(join(site, "config.js"), "// Runtime configuration of this deployment, written by `node static_site/build.mjs configure`.\n"
+    + `window.UNIONCORE_CONFIG = { apiBase: ${JSON.stringify(apiBase)} };\n`);
+  const indexFile = join(site, "index.html");
+  const html = readFileSync(indexFile, "utf8");
+  const meta = CSP_META.exec(html);
+  if (!meta) {
+    console.error(`${indexFile}: no Content-Security-Policy <meta>`);
+    process.exit(1);
+  }
+  const policy = meta[1].replace(/connect-src[^;]*/, `connect-src ${connectSources(apiBase).join(" ")}`);
+  writeFileSync(indexFile, html.replace(meta[1], policy));
+  console.log(`configured ${relative(process.cwd(), site) || "."}: apiBase ${apiBase}, connect-src ${connectSources(apiBase).join(" ")}`);
+  precache(site);
+  const problems = [];
+  checkCsp(problems, site);
+  if (problems.length) {
+    console.error(problems.map((p) => `✗ ${p}`).join("\n"));
+    process.exit(1);
+  }
+}
+
 async function check() {
   const problems = [];
   const files = walk(SITE).filter((p) => [".html", ".js", ".mjs", ".css", ".webmanifest", ".json"].includes(extname(p)));
@@ -185,7 +387,7 @@ async function check() {
   }
 
   // 2. The precache list in sw.js is the generated one: every shipped file, nothing else, current version.
-  const sw = readFileSync(SW, "utf8");
+  const sw = readFileSync(join(SITE, "sw.js"), "utf8");
   const block = PRECACHE_BLOCK.exec(sw);
   const shellBlock = block && /const SHELL = \[([\s\S]*?)\];/.exec(block[1]);
   const versionLine = block && /const PRECACHE_VERSION = "([0-9a-f]+)";/.exec(block[1]);
@@ -225,18 +427,23 @@ async function check() {
   // 5. Module templates: every route and extension template exists, includes and slots resolve.
   await checkModules(problems);
 
+  // 6. Every Alpine expression is one the CSP build evaluates; the CSP itself is strict.
+  const expressions = checkAlpineExpressions(problems);
+  checkCsp(problems);
+
   if (problems.length) {
     console.error(problems.map((p) => `✗ ${p}`).join("\n"));
     process.exit(1);
   }
-  console.log(`static_site check ok (${files.length} files)`);
+  console.log(`static_site check ok (${files.length} files, ${expressions} Alpine expressions, strict CSP)`);
 }
 
 const command = process.argv[2];
 if (command === "vendor") vendor();
 else if (command === "precache") precache();
 else if (command === "check") await check();
+else if (command === "configure") configure(process.argv.slice(3));
 else {
-  console.error("usage: node static_site/build.mjs vendor|precache|check");
+  console.error("usage: node static_site/build.mjs vendor|precache|check|configure");
   process.exit(2);
 }

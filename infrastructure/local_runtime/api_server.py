@@ -1,5 +1,7 @@
 """Serves the Chalice app (under /api) and the static site (under /) from one origin, so the
-browser talks to the API without CORS. Runs the same `app` object that deploys to Lambda."""
+browser talks to the API without CORS. Runs the same `app` object that deploys to Lambda; what API
+Gateway answers by itself (a missing or refused token, an unknown route, a failing authorizer) is
+answered from the template's gateway responses (`gateway.py`), as the deployed API does."""
 
 from __future__ import annotations
 
@@ -7,15 +9,25 @@ import gc
 import json
 import mimetypes
 import os
+import sys
 import threading
+import traceback
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from chalice.config import Config
-from chalice.local import LocalGateway, LocalGatewayException
+from chalice.local import (
+    ForbiddenError,
+    InvalidAuthorizerError,
+    LocalGateway,
+    LocalGatewayException,
+    NotAuthorizedError,
+)
 
 from infrastructure.local_runtime.fast_server import set_nodelay
+from infrastructure.local_runtime.gateway import GatewayAnswer, GatewayResponses
 
 API_PREFIX = "/api"
 
@@ -56,9 +68,48 @@ def _contract_error(status: int, body: bytes) -> bytes:
     return json.dumps({"error": {"code": code, "message": message, "fields": []}}).encode()
 
 
-def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
+def gateway_response_type(exc: Exception) -> str:
+    """The API Gateway response type for what chalice's local gateway raised instead of calling the app."""
+    if isinstance(exc, NotAuthorizedError):  # no Authorization header
+        return "UNAUTHORIZED"
+    if isinstance(exc, ForbiddenError):
+        # No route for the path or method: API Gateway's MISSING_AUTHENTICATION_TOKEN, whose message
+        # complains about a SigV4 signature when the request has an Authorization header.
+        body = exc.body or b""
+        if b"Missing Authentication Token" in body or b"Authorization header requires" in body:
+            return "MISSING_AUTHENTICATION_TOKEN"
+        return "ACCESS_DENIED"  # the authorizer's Deny
+    if isinstance(exc, InvalidAuthorizerError):
+        return "AUTHORIZER_CONFIGURATION_ERROR"
+    if isinstance(exc, LocalGatewayException):
+        return "UNAUTHORIZED" if exc.CODE == 401 else "ACCESS_DENIED" if exc.CODE == 403 else "AUTHORIZER_FAILURE"
+    # An exception out of the authorizer: Lambda's error message "Unauthorized" is API Gateway's 401,
+    # anything else a failed authorizer (500).
+    return "UNAUTHORIZED" if str(exc) == "Unauthorized" else "AUTHORIZER_FAILURE"
+
+
+def static_target(site_root: Path, request_path: str) -> Path | None:
+    """The file under `site_root` a request path names, or None: never a path outside the site (`..`,
+    an encoded `%2e%2e`, a symlink leading out, a sibling folder whose name starts like the site's)."""
+    rel = urllib.parse.unquote(request_path.split("?", 1)[0].split("#", 1)[0])
+    if rel.endswith("/"):
+        rel += "index.html"
+    try:
+        target = (site_root / rel.lstrip("/")).resolve()
+    except (OSError, ValueError):  # NUL bytes, names the OS refuses
+        return None
+    if not target.is_relative_to(site_root) or not target.is_file():
+        return None
+    return target
+
+
+def build_handler(app: Any, site_dir: Path, responses: GatewayResponses | None = None) -> type[BaseHTTPRequestHandler]:
     gateway = LocalGateway(app, Config())
     site_root = site_dir.resolve()
+    if responses is None:
+        origins = os.environ.get("ALLOWED_ORIGINS", "")
+        responses = GatewayResponses.from_template(allowed_origin=origins.split(",")[0].strip())
+    gateway_responses = responses
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -90,12 +141,13 @@ def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
             try:
                 resp = gateway.handle_request(self.command, path, headers, body)
             except LocalGatewayException as exc:
-                # API Gateway answers for the authorizer; we keep the one error contract.
-                if exc.CODE == 403 and b"Missing Authentication Token" in (exc.body or b""):
-                    self._send(404, {"Content-Type": "application/json"}, _error(404, "NOT_FOUND", "No such route."))
-                else:
-                    self._send(401, {"Content-Type": "application/json", "WWW-Authenticate": "Bearer"},
-                               _error(401, "UNAUTHORIZED", "Sign in again: the token is missing, expired or revoked."))
+                # API Gateway answers these itself, from the template's gateway responses.
+                self._answer(gateway_responses.answer(gateway_response_type(exc)))
+                return
+            except Exception as exc:  # noqa: BLE001 - raised by the authorizer (the app catches its own errors)
+                if str(exc) != "Unauthorized":
+                    traceback.print_exc(file=sys.stderr)
+                self._answer(gateway_responses.answer(gateway_response_type(exc)))
                 return
             out_headers = dict(resp.get("headers") or {})
             for k, values in (resp.get("multiValueHeaders") or {}).items():
@@ -113,12 +165,12 @@ def build_handler(app: Any, site_dir: Path) -> type[BaseHTTPRequestHandler]:
                 out_headers["Content-Type"] = "application/json"
             self._send(status, out_headers, data)
 
+        def _answer(self, answer: GatewayAnswer) -> None:
+            self._send(answer.status, answer.headers, answer.body)
+
         def _static(self) -> None:
-            rel = self.path.split("?", 1)[0].split("#", 1)[0]
-            if rel.endswith("/"):
-                rel += "index.html"
-            target = (site_root / rel.lstrip("/")).resolve()
-            if not str(target).startswith(str(site_root)) or not target.is_file():
+            target = static_target(site_root, self.path)
+            if target is None:
                 self._send(404, {"Content-Type": "text/plain"}, b"not found")
                 return
             ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"

@@ -99,8 +99,25 @@ document.addEventListener("alpine:init", () => {
   Alpine.store("session", sessionStore(app.homes));
   Alpine.store("notify", notifyStore());
   Alpine.store("lists", listsStore(app.lists));
-  Alpine.store("nav", { items: app.nav });
-  Alpine.store("route", { current: { name: "booting", key: "booting", params: {}, query: {}, section: "" } });
+  Alpine.store("nav", {
+    items: app.nav,
+    /** The links the signed-in user's roles allow (the CSP build evaluates no arrow functions in templates). */
+    get allowed() {
+      return this.items.filter((item) => Alpine.store("session").can(item.cap));
+    },
+  });
+  Alpine.store("route", {
+    current: { name: "booting", key: "booting", params: {}, query: {}, section: "" },
+    reload() {
+      window.location.reload();
+    },
+  });
+  // The skip link moves focus to <main> without changing the hash route.
+  Alpine.data("skipLink", () => ({
+    focusMain() {
+      document.getElementById("main").focus();
+    },
+  }));
 
   for (const [name, factory] of Object.entries(app.views)) Alpine.data(name, factory);
 

@@ -49,21 +49,53 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+# Every page of every test reports what the strict Content-Security-Policy blocks (securitypolicyviolation)
+# to the console, where the context below collects it with Alpine's expression errors (the CSP build
+# reports an expression it cannot evaluate as "Alpine Expression Error" and moves on).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'}`
+                + ` at ${e.sourceFile || '?'}:${e.lineNumber || 0} (${e.sample || ''})`);
+});
+"""
+POLICY_PROBLEMS = ("CSP violation", "Content Security Policy", "Alpine Expression Error", "CSP Parser Error",
+                   "Alpine Warning")
+
+
+class PolicyProblems(list[str]):
+    """What the pages of a test's contexts reported: CSP violations, Alpine expression errors."""
+
+    def watch(self, ctx: BrowserContext) -> None:
+        ctx.add_init_script(REPORT_CSP_VIOLATIONS)
+        ctx.on("console", lambda msg: self.append(f"{msg.type}: {msg.text}")
+               if any(marker in msg.text for marker in POLICY_PROBLEMS) else None)
+        ctx.on("weberror", lambda err: self.append(f"uncaught: {err.error}")
+               if any(marker in str(err.error) for marker in POLICY_PROBLEMS) else None)
+
+
 @pytest.fixture
-def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """Factory for extra isolated contexts (closed after the test)."""
+def policy_problems() -> PolicyProblems:
+    return PolicyProblems()
+
+
+@pytest.fixture
+def new_context(browser: Browser, policy_problems: PolicyProblems) -> Iterator[Callable[..., BrowserContext]]:
+    """Factory for extra isolated contexts (closed after the test). Any CSP violation or Alpine expression
+    error a page of these contexts reports fails the test."""
     contexts: list[BrowserContext] = []
 
     def make(**options: Any) -> BrowserContext:
         options.setdefault("viewport", {"width": 1280, "height": 900})
         options.setdefault("locale", "en-US")
         ctx = browser.new_context(**options)
+        policy_problems.watch(ctx)
         contexts.append(ctx)
         return ctx
 
     yield make
     for ctx in contexts:
         ctx.close()
+    assert list(policy_problems) == [], "the pages reported CSP violations or Alpine expression errors"
 
 
 @pytest.fixture

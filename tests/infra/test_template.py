@@ -95,6 +95,11 @@ def test_package_merges_and_passes_cfn_lint(packaged: dict[str, Any], template: 
     assert merged["Parameters"]["Stage"]["Default"] == "dev"
     assert merged["Globals"]["Function"]["Environment"]["Variables"]["TABLE_NAME"] == {"Ref": "Table"}
     assert {"APIHandler", "RestAPI"} <= set(merged["Resources"])
+    # The gateway responses are merged into the API chalice generates, next to its OpenAPI body
+    # (SAM writes them into that body, so every deployment of the API carries them).
+    api = merged["Resources"]["RestAPI"]
+    assert api["Type"] == "AWS::Serverless::Api" and "paths" in api["Properties"]["DefinitionBody"]
+    assert api["Properties"]["GatewayResponses"] == template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
     assert set(template["Outputs"]) <= set(merged["Outputs"])
     # The audit seal job (docs/audit.md): hourly rule, works in the configured local hour, 15-minute limit.
     seal_job = merged["Resources"]["AuditSealNightly"]["Properties"]
@@ -102,6 +107,52 @@ def test_package_merges_and_passes_cfn_lint(packaged: dict[str, Any], template: 
     assert seal_job["Events"]["AuditSealNightlyEvent"] == {"Type": "Schedule",
                                                            "Properties": {"Schedule": "cron(15 * * * ? *)"}}
     assert seal_job["Timeout"] == 900
+
+
+# --------------------------------------------------------------------------- API Gateway's own answers
+
+
+def test_gateway_responses_make_a_refused_token_a_401_the_site_can_read(template: dict[str, Any]) -> None:
+    """API Gateway answers a missing or refused token itself: those answers must be a 401 (the web app
+    refreshes on 401) with the site's origin in Access-Control-Allow-Origin (without it the browser only
+    sees a network error), in the API's error contract."""
+    from infrastructure.local_runtime.gateway import RESPONSE_TYPES, GatewayResponses
+
+    responses = template["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    expected = {"UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN", "DEFAULT_4XX", "DEFAULT_5XX"}
+    assert expected <= set(responses)
+    assert set(responses) <= RESPONSE_TYPES
+    assert responses["UNAUTHORIZED"]["StatusCode"] == responses["ACCESS_DENIED"]["StatusCode"] == "401"
+    assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
+    # The defaults keep API Gateway's status (429 throttled, 413 too large, 504 timeout ...).
+    assert "StatusCode" not in responses["DEFAULT_4XX"] and "StatusCode" not in responses["DEFAULT_5XX"]
+
+    site_origin = template["Globals"]["Function"]["Environment"]["Variables"]["ALLOWED_ORIGINS"]
+    assert site_origin == {"Fn::Sub": "https://${SiteDistribution.DomainName}"}
+    for response_type, spec in responses.items():
+        # SAM's GatewayResponse shape (its translator rejects anything else).
+        assert set(spec) <= {"StatusCode", "ResponseParameters", "ResponseTemplates"}, response_type
+        headers = spec["ResponseParameters"]["Headers"]
+        assert set(spec["ResponseParameters"]) == {"Headers"}
+        # exactly the origin the API's own CORS allows (ALLOWED_ORIGINS), as a static header value
+        assert headers["Access-Control-Allow-Origin"] == {"Fn::Sub": "'" + site_origin["Fn::Sub"] + "'"}, response_type
+        assert headers["Vary"] == "'Origin'" and headers["Cache-Control"] == "'no-store'"
+        assert set(spec["ResponseTemplates"]) == {"application/json"}
+    for response_type in ("UNAUTHORIZED", "ACCESS_DENIED"):
+        assert responses[response_type]["ResponseParameters"]["Headers"]["WWW-Authenticate"] == "'Bearer'"
+
+    # Rendered as API Gateway renders them (the local server's renderer, strict about what it supports):
+    # the error contract, message included, for every response type.
+    gateway = GatewayResponses(responses, allowed_origin="https://site.example")
+    for response_type, status, code in [("UNAUTHORIZED", 401, "UNAUTHORIZED"), ("ACCESS_DENIED", 401, "UNAUTHORIZED"),
+                                        ("MISSING_AUTHENTICATION_TOKEN", 404, "NOT_FOUND"),
+                                        ("AUTHORIZER_FAILURE", 500, "AUTHORIZER_FAILURE")]:
+        answer = gateway.answer(response_type, 'Said "no"')
+        body = json.loads(answer.body)
+        assert answer.status == status and answer.headers["Access-Control-Allow-Origin"] == "https://site.example"
+        assert set(body["error"]) == {"code", "message", "fields"} and body["error"]["code"] == code
+        assert body["error"]["fields"] == [] and body["error"]["message"]
+    assert json.loads(gateway.answer("AUTHORIZER_FAILURE", 'Said "no"').body)["error"]["message"] == 'Said "no"'
 
 
 def _lambda_roles(merged: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -453,4 +504,9 @@ def test_provisioner_refuses_what_it_cannot_reproduce(endpoint: str, tmp_path: P
     data["Resources"] = {"Queue": {"Type": "AWS::SQS::Queue", "Properties": {}}}
     bad.write_text(yaml.safe_dump(data))
     with pytest.raises(TemplateError, match="AWS::SQS::Queue"):
+        provision("infrabad", endpoint, REGION, template_path=bad)
+    # Only resources chalice generates may appear without a Type (as merge fragments).
+    data["Resources"] = {"Queue": {"Properties": {"VisibilityTimeout": 30}}}
+    bad.write_text(yaml.safe_dump(data))
+    with pytest.raises(TemplateError, match="Queue: no Type"):
         provision("infrabad", endpoint, REGION, template_path=bad)

@@ -1,12 +1,17 @@
-// API client: token storage, Authorization header, one refresh on 401,
-// uniform error objects. No other module talks to fetch() for the API.
+// API client: tokens, Authorization header, refresh before expiry and once
+// on 401, uniform error objects. No other module talks to fetch() for the API.
 //
-// Tokens live in sessionStorage (per tab, cleared when the tab closes) with
-// an in-memory fallback. They are never written to cookies or localStorage.
+// Tokens (docs/security.md, "Web app and sessions"):
+//  - the access and id tokens live in this module's memory only - never in
+//    storage or cookies: closing or reloading the tab ends the session;
+//  - the refresh token never enters the page at all: the auth worker
+//    (./auth-worker.js) makes every call that returns or uses it (sign-in
+//    steps, refresh, sign-out), keeps it, and hands the page the rest;
+//  - the access token is renewed before it expires (at 80 % of `expires_in`,
+//    again when the tab becomes visible, and before a request if it is due),
+//    and a request refused with 401 is retried once after a refresh.
 
 import { friendlyProblem } from "./format.js";
-
-const STORAGE_KEY = "unioncore.auth";
 
 function config() {
   const cfg = window.UNIONCORE_CONFIG || {};
@@ -17,64 +22,102 @@ export function apiBase() {
   return config().apiBase;
 }
 
+// ---------------------------------------------------------------- the auth worker
+
+let worker = null;
+let nextId = 0;
+const waiting = new Map();
+
+function authWorker() {
+  if (!worker) {
+    worker = new Worker(new URL("./auth-worker.js", import.meta.url));
+    worker.addEventListener("message", (event) => {
+      const { id, ...result } = event.data || {};
+      const done = waiting.get(id);
+      waiting.delete(id);
+      if (done) done(result);
+    });
+    worker.addEventListener("error", () => {
+      // The worker did not load (offline before it was cached) or broke: answer "no connection" and
+      // start a fresh one next time (a refresh token it held is gone: the next refresh is refused).
+      for (const done of waiting.values()) done({ status: 0, body: null, retryAfter: null });
+      waiting.clear();
+      if (worker) worker.terminate();
+      worker = null;
+    });
+  }
+  return worker;
+}
+
+/** Ask the auth worker; resolves with { status, body, retryAfter } (status 0: no answer). */
+function askWorker(message) {
+  return new Promise((resolve) => {
+    nextId += 1;
+    waiting.set(nextId, resolve);
+    try {
+      authWorker().postMessage({ id: nextId, ...message });
+    } catch {
+      waiting.delete(nextId);
+      resolve({ status: 0, body: null, retryAfter: null });
+    }
+  });
+}
+
 // ---------------------------------------------------------------- tokens
 
-let memoryTokens = null;
+const RENEW_AT = 0.8; // renew the access token when 80 % of its lifetime has passed
+const RETRY_RENEW_MS = 30_000; // server unreachable: try again
 
-function storage() {
-  try {
-    const s = window.sessionStorage;
-    const probe = "__uc_probe__";
-    s.setItem(probe, "1");
-    s.removeItem(probe);
-    return s;
-  } catch {
-    return null; // storage disabled: keep tokens in memory only
+let current = null; // { access_token, id_token, token_type, expires_at, renew_at }
+let renewTimer = null;
+
+function scheduleRenewal() {
+  clearTimeout(renewTimer);
+  renewTimer = null;
+  if (current) renewTimer = setTimeout(renewNow, Math.max(0, current.renew_at - Date.now()));
+}
+
+async function renewNow() {
+  if (!current) return;
+  const outcome = await refreshSession();
+  if (outcome === "refused") expireSession();
+  else if (outcome === "unavailable" && current) {
+    clearTimeout(renewTimer);
+    renewTimer = setTimeout(renewNow, RETRY_RENEW_MS);
   }
+}
+
+// A phone or a background tab may sleep through the timer: renew as soon as the tab is visible again.
+if (typeof document !== "undefined") {
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && current && Date.now() >= current.renew_at) renewNow();
+  });
 }
 
 export const tokens = {
   get() {
-    const s = storage();
-    if (!s) return memoryTokens;
-    try {
-      return JSON.parse(s.getItem(STORAGE_KEY) || "null");
-    } catch {
-      return null;
-    }
+    return current;
   },
-  set(value) {
-    const s = storage();
-    if (!s) {
-      memoryTokens = value;
-      return;
-    }
-    if (value) s.setItem(STORAGE_KEY, JSON.stringify(value));
-    else s.removeItem(STORAGE_KEY);
-  },
-  /** Store a token response; a refresh response may omit refresh_token. */
+  /** Store a token response (its refresh token, if any, stays with the auth worker). */
   save(response) {
-    const previous = this.get() || {};
-    const expiresIn = Number(response.expires_in) || 3600;
-    this.set({
+    const lifetime = (Number(response.expires_in) || 3600) * 1000;
+    const now = Date.now();
+    current = {
       access_token: response.access_token,
-      id_token: response.id_token || previous.id_token || null,
-      refresh_token: response.refresh_token || previous.refresh_token || null,
+      id_token: response.id_token || (current && current.id_token) || null,
       token_type: response.token_type || "Bearer",
-      expires_at: Date.now() + expiresIn * 1000,
-    });
+      expires_at: now + lifetime,
+      renew_at: now + lifetime * RENEW_AT,
+    };
+    scheduleRenewal();
   },
   clear() {
-    this.set(null);
-    memoryTokens = null;
+    current = null;
+    scheduleRenewal();
+    askWorker({ op: "forget" });
   },
   accessToken() {
-    const t = this.get();
-    return t ? t.access_token : null;
-  },
-  refreshToken() {
-    const t = this.get();
-    return t ? t.refresh_token : null;
+    return current ? current.access_token : null;
   },
 };
 
@@ -127,6 +170,12 @@ export function setSessionExpiredHandler(fn) {
   onSessionExpired = fn;
 }
 
+function expireSession() {
+  if (!current) return;
+  tokens.clear();
+  onSessionExpired();
+}
+
 function buildUrl(path, query) {
   let url = apiBase() + path;
   if (query) {
@@ -176,23 +225,21 @@ async function rawFetch(method, path, { body, query, auth = true, accept = "appl
 
 let refreshInFlight = null;
 
-/** Exchange the refresh token once; concurrent 401s share one attempt. */
+/**
+ * A new access token from the auth worker's refresh token; concurrent callers share one attempt.
+ * Resolves "ok", "refused" (the refresh token no longer works: sign in again) or "unavailable"
+ * (no answer, 5xx, 429: the session stays, try later).
+ */
 export function refreshSession() {
   if (!refreshInFlight) {
-    refreshInFlight = (async () => {
-      const refresh = tokens.refreshToken();
-      if (!refresh) return false;
-      try {
-        const res = await rawFetch("POST", "/auth/refresh", { body: { refresh_token: refresh }, auth: false });
-        if (!res.ok) return false;
-        const data = await parseBody(res);
-        if (!data || !data.access_token) return false;
-        tokens.save(data);
-        return true;
-      } catch {
-        return false;
+    refreshInFlight = askWorker({ op: "refresh" }).then((result) => {
+      if (result.status === 200 && result.body && result.body.access_token) {
+        if (current) tokens.save(result.body);
+        return current ? "ok" : "refused"; // signed out meanwhile
       }
-    })().finally(() => {
+      if (result.status === 0 || result.status === 429 || result.status >= 500) return "unavailable";
+      return "refused";
+    }).finally(() => {
       refreshInFlight = null;
     });
   }
@@ -201,20 +248,27 @@ export function refreshSession() {
 
 /**
  * Call the API. Resolves with the parsed body (null for 204), rejects with
- * ApiError. On 401 for an authenticated call: one refresh, one retry, then
- * the session-expired handler (which sends the user to the login page).
+ * ApiError. An authenticated call renews a due access token first; on 401 it
+ * refreshes once and retries once, and if the refresh is refused it ends the
+ * session (the session-expired handler sends the user to the login page). If
+ * the server cannot be reached for the refresh, the session stays and the call
+ * fails like any other call without a connection.
  */
 export async function request(method, path, options = {}) {
   const { auth = true } = options;
+  if (auth && current && Date.now() >= current.expires_at - 5000) {
+    await renewNow();
+    if (!current) throw new ApiError(401, null, null); // refused: the session-expired handler took over
+  }
   let response = await rawFetch(method, path, options);
-  if (response.status === 401 && auth && tokens.get()) {
-    const refreshed = await refreshSession();
-    if (refreshed) response = await rawFetch(method, path, options);
-    if (response.status === 401) {
+  if (response.status === 401 && auth && current) {
+    const outcome = await refreshSession();
+    if (outcome === "unavailable") throw new ApiError(0, null, null);
+    if (outcome === "ok") response = await rawFetch(method, path, options);
+    if (response.status === 401 || outcome === "refused") {
       const body = await parseBody(response);
-      tokens.clear();
-      onSessionExpired();
-      throw new ApiError(401, body, response.headers);
+      expireSession();
+      throw new ApiError(401, typeof body === "object" ? body : null, response.headers);
     }
   }
   const data = await parseBody(response);
@@ -222,30 +276,26 @@ export async function request(method, path, options = {}) {
   return data;
 }
 
+/** The sign-in steps, sign-up and password reset (POST /auth/<path>), made by the auth worker. */
+async function authCall(path, body) {
+  const result = await askWorker({ op: "auth", path, body: body === undefined ? {} : body });
+  const headers = { get: (name) => (String(name).toLowerCase() === "retry-after" ? result.retryAfter : null) };
+  if (result.status === 0) throw new ApiError(0, null, null);
+  if (result.status < 200 || result.status >= 300) throw new ApiError(result.status, result.body, headers);
+  return result.body;
+}
+
 /**
- * Sign out: forget both tokens locally at once, then ask the API to revoke
- * them (POST /auth/logout needs the bearer token as well as the refresh
- * token). The revocation runs in the background: the user is not kept
- * waiting for the identity provider, and failure changes nothing locally.
+ * Sign out: forget the tokens here at once; the auth worker forgets the
+ * refresh token and asks the API to revoke it and every access token issued
+ * so far (POST /auth/logout, bearer + refresh token) in the background: the
+ * user is not kept waiting, and failure changes nothing locally.
  */
 export function logout() {
-  const current = tokens.get();
-  tokens.clear();
-  if (!current || !current.access_token) return Promise.resolve();
-  return fetch(buildUrl("/auth/logout"), {
-    method: "POST",
-    headers: {
-      Accept: "application/json",
-      "Content-Type": "application/json",
-      Authorization: `Bearer ${current.access_token}`,
-    },
-    body: JSON.stringify(current.refresh_token ? { refresh_token: current.refresh_token } : {}),
-    cache: "no-store",
-    credentials: "omit",
-  }).then(
-    () => undefined,
-    () => undefined, // offline: the local session is gone either way
-  );
+  const access = tokens.accessToken();
+  current = null;
+  scheduleRenewal();
+  return askWorker({ op: "logout", accessToken: access }).then(() => undefined);
 }
 
 export const api = {
@@ -254,8 +304,8 @@ export const api = {
   patch: (path, body) => request("PATCH", path, { body }),
   put: (path, body) => request("PUT", path, { body }),
   del: (path, body) => request("DELETE", path, { body }),
-  /** Unauthenticated auth endpoints (login, challenge, forgot password). */
-  auth: (path, body) => request("POST", `/auth/${path}`, { body, auth: false }),
+  /** Unauthenticated auth endpoints (login, challenge, forgot password): through the auth worker. */
+  auth: (path, body) => authCall(path, body),
   /** Download a non-JSON resource (CSV export) as a Blob. */
   async download(path, query, accept = "text/csv") {
     const text = await request("GET", path, { query, accept });

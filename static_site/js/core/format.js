@@ -97,6 +97,22 @@ export function formatPhone(value) {
   return String(value);
 }
 
+/** `tel:` link for a phone number as stored (digits and a leading +). */
+export function telHref(value) {
+  return `tel:${String(value || "").replace(/[^0-9+]/g, "")}`;
+}
+
+/** Hash link to a record's page, e.g. recordHref("members", id) -> "#/members/<id>". */
+export function recordHref(section, id) {
+  return `#/${section}/${encodeURIComponent(id)}`;
+}
+
+/** "line 1, City, ST 12345" from an address's parts; "—" when there is none. */
+export function formatAddress(line1, city, state, zip) {
+  const parts = [line1, city, [state, zip].filter(Boolean).join(" ")].filter(Boolean);
+  return parts.length ? parts.join(", ") : "—";
+}
+
 export function formatMoney(value) {
   if (value === null || value === undefined || value === "") return "—";
   const n = Number(value);

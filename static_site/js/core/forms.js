@@ -5,7 +5,8 @@
 import { ApiError } from "./api.js";
 import { roleLabel } from "./permissions.js";
 import {
-  humanize, fieldLabel, formatDate, formatDateTime, formatValue, formatMoney, formatPhone, fullName,
+  humanize, fieldLabel, formatAddress, formatDate, formatDateTime, formatValue, formatMoney, formatPhone, fullName,
+  recordHref, telHref,
 } from "./format.js";
 
 export const store = (name) => window.Alpine.store(name);
@@ -94,8 +95,9 @@ export function base() {
     errors: {},
     formError: "",
     fieldSummary: [],
-    // formatting helpers for templates
+    // formatting helpers for templates (Alpine's CSP build reaches no globals: links are built here too)
     humanize, fieldLabel, formatDate, formatDateTime, formatValue, formatMoney, formatPhone, fullName, roleLabel,
+    formatAddress, recordHref, telHref,
 
     can(cap) {
       return store("session").can(cap);

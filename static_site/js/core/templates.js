@@ -20,7 +20,7 @@ const SLOT = /<!--\s*slot:([\w.-]+)\s*-->/g;
 const UNAVAILABLE = `<section class="card" role="alert" aria-labelledby="unavailable-title" data-testid="error-page">
   <h1 id="unavailable-title">Something went wrong</h1>
   <p>This page could not be loaded. Check your connection and try again.</p>
-  <p><button type="button" class="btn" @click="window.location.reload()">Try again</button></p>
+  <p><button type="button" class="btn" @click="$store.route.reload()">Try again</button></p>
 </section>`;
 
 async function fetchText(url) {

@@ -19,13 +19,12 @@ async () => {
 """
 
 OFFLINE_API_FETCH = """
-async () => {
-  const auth = JSON.parse(sessionStorage.getItem('unioncore.auth') || 'null');
+async (token) => {
   const base = ((window.UNIONCORE_CONFIG && window.UNIONCORE_CONFIG.apiBase) || '/api').replace(/\\/+$/, '');
   const results = {};
   for (const [name, path, init] of [
-    ['me', '/me', { headers: { Authorization: 'Bearer ' + (auth && auth.access_token) } }],
-    ['members', '/members?limit=5', { headers: { Authorization: 'Bearer ' + (auth && auth.access_token) } }],
+    ['me', '/me', { headers: { Authorization: 'Bearer ' + token } }],
+    ['members', '/members?limit=5', { headers: { Authorization: 'Bearer ' + token } }],
     ['health', '/health', {}],
   ]) {
     try {
@@ -82,9 +81,13 @@ def test_service_worker_never_serves_api_from_cache(
     leaked = [url for url in cached if url.startswith(api_prefix) or "/api/" in url or "/auth/" in url]
     assert leaked == []
 
+    # The page's access token is in the API client's memory (js/core/api.js), not in storage.
+    token = page.evaluate("import(new URL('js/core/api.js', document.baseURI).href)"
+                          ".then((m) => m.tokens.accessToken())")
+    assert token
     page.context.set_offline(True)
     try:
-        results = page.evaluate(OFFLINE_API_FETCH)
+        results = page.evaluate(OFFLINE_API_FETCH, token)
         assert results == {"me": "network error", "members": "network error", "health": "network error"}
 
         # Offline start: the shell comes from the cache (API calls fail visibly).

@@ -9,10 +9,11 @@ from playwright.sync_api import Page, expect
 
 FETCH_STATUS = """
 async (path) => {
-  const auth = JSON.parse(sessionStorage.getItem('unioncore.auth') || 'null');
+  // The page's access token lives in the API client's memory (js/core/api.js), not in storage.
+  const { tokens } = await import(new URL('js/core/api.js', document.baseURI).href);
   const base = (window.UNIONCORE_CONFIG && window.UNIONCORE_CONFIG.apiBase) || '/api';
   const res = await fetch(base.replace(/\\/+$/, '') + path, {
-    headers: { Authorization: 'Bearer ' + (auth && auth.access_token) },
+    headers: { Authorization: 'Bearer ' + tokens.accessToken() },
     cache: 'no-store',
   });
   return res.status;

@@ -51,10 +51,24 @@ def test_five_failures_lock_the_account_for_30_minutes(call, live_runtime: Simpl
     assert locked.json()["error"]["code"] == "LOCKED_OUT"
 
 
-def test_requests_without_a_valid_token_get_401(call) -> None:  # type: ignore[no-untyped-def]
-    assert call("GET", "/members").status_code == 401
-    r = call("GET", "/members", headers={"Authorization": "Bearer not.a.jwt"})
-    assert r.status_code == 401 and r.json()["error"]["code"] == "UNAUTHORIZED"
+def test_requests_without_a_valid_token_get_401(call, token_for) -> None:  # type: ignore[no-untyped-def]
+    """No token, a malformed one, and an expired copy of a real one (signed by the local Cognito): API Gateway's
+    own answer (the template's gateway responses, which the local server applies) is a 401 in the error contract,
+    so the web app refreshes and retries instead of failing."""
+    from tokens import expired_copy
+
+    expired = expired_copy(token_for("staff"))
+    for headers in ({}, {"Authorization": "Bearer not.a.jwt"}, {"Authorization": f"Bearer {expired}"}):
+        r = call("GET", "/members", headers=headers)
+        assert r.status_code == 401 and r.json()["error"]["code"] == "UNAUTHORIZED", (headers, r.text)
+        assert r.headers["WWW-Authenticate"] == "Bearer" and r.headers["Cache-Control"] == "no-store"
+    assert call("GET", "/members", "staff").status_code == 200  # the token it was copied from is still good
+
+
+def test_unknown_routes_are_404_in_the_error_contract(call) -> None:  # type: ignore[no-untyped-def]
+    for role in (None, "staff"):
+        r = call("GET", "/no/such/route", role)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND", r.text
 
 
 def test_dispatcher_finds_member_by_card_edits_phone_and_sees_audit(call, live_runtime) -> None:  # type: ignore[no-untyped-def]
