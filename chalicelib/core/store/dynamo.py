@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import replace
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from chalicelib.core.errors import DuplicateKey, StaleVersion
@@ -321,6 +321,19 @@ class DynamoStore:
         resp = self.client.get_item(TableName=self.table, Key=_key(key), ConsistentRead=consistent)
         item = resp.get("Item")
         return codec.decode(from_item(item)) if item else None
+
+    def get_many(self, wanted: Sequence[tuple[ItemCodec[Any], Key]], consistent: bool = False) -> list[Any]:
+        found: dict[Key, dict[str, Any]] = {}
+        keys = list(dict.fromkeys(key for _, key in wanted))
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {self.table: {"Keys": [_key(k) for k in keys[start:start + 100]],
+                                                    "ConsistentRead": consistent}}
+            while request:
+                resp = self.client.batch_get_item(RequestItems=request)
+                for av in resp.get("Responses", {}).get(self.table, []):
+                    found[(av["PK"]["S"], av["SK"]["S"])] = av
+                request = resp.get("UnprocessedKeys") or {}
+        return [codec.decode(from_item(found[key])) if key in found else None for codec, key in wanted]
 
     def owner_of(self, unique_key: str) -> str | None:
         resp = self.client.get_item(TableName=self.table, Key=_key((unique_key, UniqueKey.SK)))

@@ -5,7 +5,7 @@ DynamoDB store does."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from chalicelib.core.errors import DuplicateKey, StaleVersion
@@ -219,6 +219,12 @@ class MemoryStore:
         with self._t.lock:
             raw = self._t.items.get(key)
         return codec.decode(from_item(raw)) if raw is not None else None
+
+    def get_many(self, wanted: Sequence[tuple[ItemCodec[Any], Key]], consistent: bool = False) -> list[Any]:
+        with self._t.lock:
+            raws = [self._t.items.get(key) for _, key in wanted]
+        return [codec.decode(from_item(raw)) if raw is not None else None for (codec, _), raw in zip(wanted, raws,
+                                                                                                     strict=True)]
 
     def owner_of(self, unique_key: str) -> str | None:
         with self._t.lock:

@@ -5,7 +5,7 @@ write through a `WriteBatch`, which commits all-or-nothing (one TransactWriteIte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -99,6 +99,11 @@ class Store(Protocol):
     def query(self, codec: ItemCodec[R], query: Query, limit: int, cursor: str | None = None,
               decode: Callable[[Mapping[str, Any]], Any] | None = None) -> Page[Any]:
         """One page of a partition in sort-key order; `decode` maps a (projected) item to what the page holds."""
+        ...
+
+    def get_many(self, wanted: Sequence[tuple[ItemCodec[Any], Key]], consistent: bool = False) -> list[Any]:
+        """Several items of any kinds in one round trip (BatchGetItem, 100 keys a call), in the order asked;
+        None for an item that does not exist."""
         ...
 
     def query_all(self, codec: ItemCodec[R], query: Query) -> list[R]:

@@ -516,3 +516,19 @@ def test_sequences_are_atomic_seeded_and_raised(atomic_store: Store) -> None:
     store.sequences.raise_to(name, 60)
     store.sequences.raise_to(name, 10)
     assert store.sequences.next(name) == 61
+
+
+def test_get_many_reads_items_of_several_kinds_in_one_call_in_the_order_asked(store: Store) -> None:
+    """GIVEN a member, a user and 120 missing keys WHEN read together THEN each comes back in its place (None
+    for the missing), across the 100-key limit of one call."""
+    m = add_member(store)
+    user = _user()
+    b = store.batch()
+    b.put(user)
+    b.commit()
+    wanted = [(members_repo.MEMBERS, key_of(m)), (users_repo.USERS, key_of(user))]
+    wanted += [(members_repo.MEMBERS, (f"MEMBER#{uuid.uuid4().hex}", "PROFILE")) for _ in range(120)]
+    wanted.append((members_repo.MEMBERS, key_of(m)))
+    got = store.get_many(wanted)
+    assert got[0] == m and got[1] == users_repo.get(store, user.id) and got[-1] == m
+    assert got[2:-1] == [None] * 120
