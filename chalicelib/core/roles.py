@@ -23,6 +23,8 @@ ADMINS: frozenset[Role] = frozenset({Role.ADMIN})
 OFFICERS: frozenset[Role] = frozenset({Role.ADMIN, Role.OFFICER})
 # Who keeps membership records: create members, change membership status, soft-delete.
 RECORD_KEEPERS: frozenset[Role] = OFFICERS | {Role.STAFF}
+# Who refers members out (referral-rules: "dispatcher", with the officers above them).
+DISPATCHERS: frozenset[Role] = OFFICERS | {Role.DISPATCHER}
 # The people working in the hall: officers, dispatchers and office staff.
 HALL_STAFF: frozenset[Role] = RECORD_KEEPERS | {Role.DISPATCHER}
 # Who reads member and employer records and notes: the hall plus organizers.

@@ -185,3 +185,16 @@ def correct_employment(ctx: Ctx, member_id: str, employment_id: str, data: Emplo
     after = job.model_copy(update={**updates, "corrected_at": now, "correction_reason": data.reason,
                                    "updated_at": now})
     return _commit_job(ctx, batch, job, after, reason=data.reason)
+
+
+def add_dispatch_job(ctx: Ctx, batch: WriteBatch, job: EmploymentRecord, timeline: EmploymentTimeline | None) -> None:
+    """A dispatch's employment record (referral S2.1, S7), written in the dispatch's own transaction: the record
+    (source `dispatch`), the member's timeline at its next version and the one-current-job marker. The caller
+    read `timeline` with the rest of its reads, so this adds writes only."""
+    if timeline is None:
+        batch.put(EmploymentTimeline(member_id=job.member_id, updated_at=job.created_at))
+    else:
+        batch.put(timeline.model_copy(update={"updated_at": job.created_at}), timeline.version)
+    batch.create_unique(repo.current_job_key(job.member_id), job.id)
+    batch.put(job)
+    batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, job.id, {}, _audit_view(job)))

@@ -47,6 +47,10 @@ EMPLOYMENT = register(EmploymentCodec())
 TIMELINES = register(TimelineCodec())
 
 
+def timeline_key(member_id: str) -> tuple[str, str]:
+    return member_pk(member_id), "EMPLOYMENT_TIMELINE"
+
+
 def timeline(store: Store, member_id: str) -> EmploymentTimeline | None:
     return store.get(TIMELINES, (member_pk(member_id), "EMPLOYMENT_TIMELINE"), consistent=True)
 

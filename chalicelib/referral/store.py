@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.core.store import ItemCodec, Page, Query, Store, register
@@ -22,6 +23,7 @@ from chalicelib.referral.domain.records import (
     ActivityEntry,
     Bid,
     CheckMark,
+    DayCounter,
     Dispatch,
     Intake,
     IntakeStatus,
@@ -180,6 +182,16 @@ def by_status(store: Store, book_code: str, status: RegStatus) -> list[Registrat
     return store.query_all(REGISTRATIONS, Query(f"REGBOOK#{book_code}#{status.value}", index="GSI2"))
 
 
+def apns_of_day(store: Store, book_code: str, serial: int) -> list[Decimal]:
+    """Every APN on the book whose integer part is `serial` (any status): GSI2 sort keys start with the APN."""
+    out: list[Decimal] = []
+    for status in RegStatus:
+        query = Query(f"REGBOOK#{book_code}#{status.value}", index="GSI2", begins_with=f"{serial}.",
+                      select=("apn",))
+        out.extend(Decimal(i["apn"]) for i in store.query(REGISTRATIONS, query, 1000, decode=dict).items)
+    return out
+
+
 def due_before(store: Store, book_code: str, day: date) -> list[Registration]:
     """REGISTERED registrations whose grace ended before `day` (duty N3), by grace end."""
     return store.query_all(REGISTRATIONS, Query(f"REGDUE#{book_code}", index="GSI3",
@@ -219,6 +231,21 @@ def dispatch_sequence(referral_date: date) -> str:
 def apn_sequence(book_code: str, day: date) -> str:
     """§4.3.4: the per-book-per-day counter of generated APNs (seeded from existing APNs of that day)."""
     return f"APNSEQ#{book_code}#{day.isoformat()}"
+
+
+class DayCounterCodec(ItemCodec[DayCounter]):
+    entity = "day_counter"
+    record_type = DayCounter
+
+    def keys(self, c: DayCounter) -> dict[str, str]:
+        return {"PK": f"COUNTER#{c.name}", "SK": "COUNTER"}
+
+
+DAY_COUNTERS = register(DayCounterCodec())
+
+
+def day_counter_key(name: str) -> tuple[str, str]:
+    return f"COUNTER#{name}", "COUNTER"
 
 
 def labor_request(store: Store, request_id: str) -> LaborRequest | None:

@@ -219,3 +219,14 @@ class ActivityEntry(DomainModel):
     run_id: str | None = None
     rule_set_version: str
     correlation_id: str | None = None
+
+
+class DayCounter(DomainModel):
+    """A daily number sequence written inside the transaction that uses the number (S2.4 dispatch numbers):
+    the number is never reissued and never skipped by a failed write."""
+
+    name: str
+    value: int = 0
+    created_at: str
+    updated_at: str
+    version: int = 1

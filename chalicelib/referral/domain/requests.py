@@ -197,6 +197,8 @@ class LaborRequest(DomainModel):
     status: RequestStatus = RequestStatus.OPEN
     cancel_reason: str | None = None
     signatory_acknowledgement: str | None = None
+    # S3.3: each walked candidate's recorded outcome on this request (registration id -> §5.3 outcome).
+    outcomes: dict[str, str] = Field(default_factory=dict)
     rule_set_version: str
     created_at: str
     updated_at: str

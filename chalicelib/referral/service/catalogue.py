@@ -35,9 +35,14 @@ def set_qualification(ctx: Ctx, member_id: str, book_code: str, body: Qualificat
     book = repo.book(ctx.store, book_code)
     if book is None:
         raise not_found("Book")
-    problems = [FieldProblem(name, problem) for name, problem in (
-        ("tier", tier_problem(body.tier, book)), ("qualified_on", qualified_on_problem(body.qualified_on, ctx.today())))
-        if problem]
+    problems = [
+        FieldProblem(name, problem)
+        for name, problem in (
+            ("tier", tier_problem(body.tier, book)),
+            ("qualified_on", qualified_on_problem(body.qualified_on, ctx.today())),
+        )
+        if problem
+    ]
     if problems:
         raise bad_request("The qualification is not valid.", *problems)
     before = repo.qualification(ctx.store, member_id, book_code)
@@ -47,18 +52,41 @@ def set_qualification(ctx: Ctx, member_id: str, book_code: str, body: Qualificat
     if before is None:
         if body.version is not None:
             raise versioned.stale(None, "qualification")  # the caller saw one that is gone
-        after = Qualification(member_id=member_id, book_code=book_code, tier=body.tier, qualified_on=body.qualified_on,
-                              active=body.active, reason=body.reason, created_at=now, updated_at=now)
+        after = Qualification(
+            member_id=member_id,
+            book_code=book_code,
+            tier=body.tier,
+            qualified_on=body.qualified_on,
+            active=body.active,
+            reason=body.reason,
+            created_at=now,
+            updated_at=now,
+        )
         batch.put(after)
         batch.audit(ctx.audit_entry(AuditAction.CREATE, QUALIFICATION, entity_id, {}, after.model_dump(mode="json")))
     else:
-        versioned.require_version(body.version or 0, before.version, lambda: before.model_dump(mode="json"),
-                                  "qualification")
-        after = before.model_copy(update={"tier": body.tier, "qualified_on": body.qualified_on,
-                                          "active": body.active, "reason": body.reason, "updated_at": now})
+        versioned.require_version(
+            body.version or 0, before.version, lambda: before.model_dump(mode="json"), "qualification"
+        )
+        after = before.model_copy(
+            update={
+                "tier": body.tier,
+                "qualified_on": body.qualified_on,
+                "active": body.active,
+                "reason": body.reason,
+                "updated_at": now,
+            }
+        )
         batch.put(after, before.version)
-        batch.audit(ctx.audit_entry(AuditAction.UPDATE, QUALIFICATION, entity_id, before.model_dump(mode="json"),
-                                    after.model_dump(mode="json")))
+        batch.audit(
+            ctx.audit_entry(
+                AuditAction.UPDATE,
+                QUALIFICATION,
+                entity_id,
+                before.model_dump(mode="json"),
+                after.model_dump(mode="json"),
+            )
+        )
 
     def current() -> object:
         latest = repo.qualification(ctx.store, member_id, book_code)
