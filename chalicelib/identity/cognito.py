@@ -194,18 +194,31 @@ def delete_user(email: str) -> None:
     _call(_client().admin_delete_user, UserPoolId=get_settings().user_pool_id, Username=email)
 
 
-def set_groups(email: str, current: list[str], wanted: list[str]) -> None:
+def sync_user(email: str, roles: list[str], enabled: bool) -> None:
+    """Make Cognito match the user record: role groups, enabled flag, and (when disabled) no live session.
+
+    Idempotent, and computed from Cognito's own state rather than from what the table held before, so a
+    retry after a partial failure finishes the job instead of repeating half of it."""
+    from chalicelib.core.roles import ALL_ROLES
+
     s = get_settings()
-    for g in sorted(set(current) - set(wanted)):
+    role_names = {r.value for r in ALL_ROLES}
+    def groups_now() -> set[str]:  # pages are fetched while iterating: errors surface inside _call
+        pages = _client().get_paginator("admin_list_groups_for_user").paginate(UserPoolId=s.user_pool_id,
+                                                                               Username=email)
+        return {g["GroupName"] for page in pages for g in page.get("Groups", [])}
+
+    current: set[str] = _call(groups_now)
+    if not enabled:
+        # Disable first: from then on Cognito refuses new sign-ins whatever the groups say.
+        _call(_client().admin_disable_user, UserPoolId=s.user_pool_id, Username=email)
+        _call(_client().admin_user_global_sign_out, UserPoolId=s.user_pool_id, Username=email)
+    for g in sorted((current & role_names) - set(roles)):
         _call(_client().admin_remove_user_from_group, UserPoolId=s.user_pool_id, Username=email, GroupName=g)
-    for g in sorted(set(wanted) - set(current)):
+    for g in sorted(set(roles) - current):
         _call(_client().admin_add_user_to_group, UserPoolId=s.user_pool_id, Username=email, GroupName=g)
-
-
-def set_enabled(email: str, enabled: bool) -> None:
-    s = get_settings()
-    fn = _client().admin_enable_user if enabled else _client().admin_disable_user
-    _call(fn, UserPoolId=s.user_pool_id, Username=email)
+    if enabled:
+        _call(_client().admin_enable_user, UserPoolId=s.user_pool_id, Username=email)
 
 
 def reset_client() -> None:
