@@ -64,6 +64,17 @@ def test_password_sign_in_needs_the_secret_hash(pool: SimpleNamespace) -> None:
     assert "AccessToken" in public["AuthenticationResult"]
 
 
+def test_a_username_outside_latin_1_is_an_unknown_user_not_a_server_error(pool: SimpleNamespace) -> None:
+    """moto's own secret-hash check encodes latin-1 and answers 500 for other characters; Cognito (and the patch)
+    hash UTF-8 and simply find no such user."""
+    name = "пользователь@example.org"
+    code = _refused(pool.idp.initiate_auth, ClientId=pool.id, AuthFlow="USER_PASSWORD_AUTH",
+                    AuthParameters={"USERNAME": name, "PASSWORD": PASSWORD,
+                                    "SECRET_HASH": secret_hash(name, pool.id, pool.secret)})
+    assert code in ("UserNotFoundException", "NotAuthorizedException")
+    pool.idp.forgot_password(ClientId=pool.id, Username=name, SecretHash=secret_hash(name, pool.id, pool.secret))
+
+
 def test_refresh_proves_the_secret_over_the_username_not_the_sign_in_alias(pool: SimpleNamespace) -> None:
     refresh_token = _sign_in(pool)["AuthenticationResult"]["RefreshToken"]
 
