@@ -59,9 +59,12 @@ class Settings(BaseModel):
     # The nightly audit seal + verification runs in this hour of the local time zone (docs/audit.md).
     audit_seal_local_hour: int = Field(default=2, ge=0, le=23, alias="AUDIT_SEAL_LOCAL_HOUR")
     allowed_origins: str = Field(default="", alias="ALLOWED_ORIGINS")
-    # Per-client limits per minute (modules.md §1.3); raised only by the test runtime, where every
-    # client is 127.0.0.1.
+    # Limits per minute (modules.md §1.3); raised only by the test runtime, where every client is 127.0.0.1.
+    # Sign-in steps and refresh: LOGIN_RATE_PER_MINUTE per account (or session) and client address, and
+    # ADDRESS_RATE_PER_MINUTE per address across accounts (an office of ~40 staff behind one address signs in
+    # at 08:00). Reset and sign-up: per address.
     login_rate_per_minute: int = Field(default=10, ge=1, alias="LOGIN_RATE_PER_MINUTE")
+    address_rate_per_minute: int = Field(default=300, ge=1, alias="ADDRESS_RATE_PER_MINUTE")
     reset_rate_per_minute: int = Field(default=3, ge=1, alias="RESET_RATE_PER_MINUTE")
     # How long the authorizer may reuse a user record (store/recent_users.py); 0 = never.
     user_cache_seconds: float = Field(default=5, ge=0, le=60, alias="USER_CACHE_SECONDS")

@@ -15,6 +15,7 @@ import pytest
 from chalicelib.audit import store as audit_repo
 from chalicelib.core.audit import Actor
 from chalicelib.core.errors import AppError
+from chalicelib.core.settings import reset_settings
 from chalicelib.core.store.memory import MemoryStore
 from chalicelib.identity import cognito as identity
 from chalicelib.identity import sessions
@@ -334,6 +335,38 @@ def test_given_a_stranger_failing_five_times_then_only_the_strangers_address_is_
     colleague = Actor(id="anonymous", source_ip=STRANGER.source_ip, channel="web")  # same office address
     _user(store, "clerk@example.org", ["organizer"])
     assert "access_token" in auth.login(store, "clerk@example.org", PASSWORD, colleague)
+
+
+def test_given_forty_staff_behind_one_office_address_when_all_sign_in_within_a_minute_then_none_is_refused(
+        store: MemoryStore, idp: Idp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN the default limits WHEN 40 people sign in from one address at 08:00 (some twice) THEN no 429;
+    one account hammering from there is limited on its own, and the address has a ceiling."""
+    monkeypatch.setenv("LOGIN_RATE_PER_MINUTE", "10")
+    monkeypatch.setenv("ADDRESS_RATE_PER_MINUTE", "300")
+    reset_settings()
+    Clock(monkeypatch)  # one fixed-window minute for the whole test
+    office = Actor(id="anonymous", source_ip="192.0.2.10", channel="web")
+    for i in range(40):
+        _user(store, f"staff{i}@example.org", ["organizer"])
+        for _ in range(2):
+            assert "access_token" in auth.login(store, f"staff{i}@example.org", PASSWORD, office)
+    statuses = []
+    for _ in range(11):
+        try:
+            auth.login(store, "staff0@example.org", PASSWORD, office)
+            statuses.append(200)
+        except AppError as err:
+            statuses.append(err.status)
+    assert statuses.count(429) >= 1 and statuses[-1] == 429  # that one account, from there
+    assert "access_token" in auth.login(store, "staff1@example.org", PASSWORD, office)  # the others still can
+    monkeypatch.setenv("ADDRESS_RATE_PER_MINUTE", "5")
+    reset_settings()
+    crowded = Actor(id="anonymous", source_ip="192.0.2.99", channel="web")
+    for i in range(5):
+        auth.login(store, f"staff{i}@example.org", PASSWORD, crowded)
+    with pytest.raises(AppError) as ceiling:
+        auth.login(store, "staff5@example.org", PASSWORD, crowded)
+    assert ceiling.value.status == 429 and int(ceiling.value.headers["Retry-After"]) >= 1
 
 
 def test_given_a_locked_out_user_when_they_reset_the_password_then_the_lock_is_lifted_everywhere(
