@@ -262,9 +262,12 @@ def sync_user(email: str, roles: list[str], enabled: bool) -> None:
 
     current: set[str] = _call(groups_now)
     if not enabled:
-        # Disable first: from then on Cognito refuses new sign-ins whatever the groups say.
-        _call(_client().admin_disable_user, UserPoolId=s.user_pool_id, Username=email)
+        # Sign-out (Cognito's refresh tokens) while the user is still enabled, then disable: from then on Cognito
+        # refuses new sign-ins whatever the groups say. A sign-in squeezed in between gets nothing from the API,
+        # which already refuses the user (the record is written first), and nobody else can call Cognito's
+        # sign-in without the client secret.
         _call(_client().admin_user_global_sign_out, UserPoolId=s.user_pool_id, Username=email)
+        _call(_client().admin_disable_user, UserPoolId=s.user_pool_id, Username=email)
     for g in sorted((current & role_names) - set(roles)):
         _call(_client().admin_remove_user_from_group, UserPoolId=s.user_pool_id, Username=email, GroupName=g)
     for g in sorted(set(roles) - current):
