@@ -21,8 +21,13 @@ from chalicelib.core.store import Store, get_store
 
 
 def _seed(args: argparse.Namespace) -> int:
-    from chalicelib.demo.seed import seed_demo
+    from chalicelib.demo.seed import DemoDataRefused, refuse_outside_local_stages, seed_demo
 
+    try:
+        refuse_outside_local_stages()  # before generating anything
+    except DemoDataRefused as exc:
+        print(json.dumps({"error": {"code": "DEMO_DATA_REFUSED", "message": str(exc)}}), file=sys.stderr)
+        return 2
     if args.fixtures:
         report = seed_demo(get_store(), Path(args.fixtures), months_of_history=args.months)
     else:  # the project's own demo exports, generated for this run

@@ -19,6 +19,12 @@ package`` deep-merges into a resource it generates (``CHALICE_GENERATED``: the A
 gateway responses on ``RestAPI``); the local server reproduces those itself
 (``infrastructure/local_runtime/gateway.py``).
 
+Secrets are real locally too: ``AWS::SecretsManager::Secret`` becomes a secret in moto's
+Secrets Manager (``SecretString`` resolved, e.g. ``!GetAtt UserPoolClient.ClientSecret``;
+``GenerateSecretString`` generated once and kept), and the functions find it by the ARN in
+their environment, exactly as on AWS. The app client is confidential, so the local runtime
+also installs ``local_runtime/cognito_fidelity.py`` (moto checks SECRET_HASH only partly).
+
 Idempotent: resources are found by name and reused (settings that can be re-applied
 cheaply - bucket settings, role policies, the state machine definition - are).
 
@@ -429,6 +435,7 @@ class _Provisioner:
             "AWS::IAM::Role": self._role,
             "AWS::StepFunctions::StateMachine": self._state_machine,
             "AWS::SES::EmailIdentity": self._email_identity,
+            "AWS::SecretsManager::Secret": self._secret,
         }
         for logical_id in self.ordered():
             spec = self.resources[logical_id]
@@ -643,10 +650,19 @@ class _Provisioner:
             for existing in page.get("UserPoolClients", []):
                 if existing["ClientName"] == props["ClientName"]:
                     client_id = existing["ClientId"]
-        if client_id is None:
-            client_id = idp.create_user_pool_client(**props)["UserPoolClient"]["ClientId"]
-        self.refs[logical_id] = client_id
-        self.attrs[logical_id] = {"ClientId": client_id}
+        client: dict[str, Any] | None = None
+        if client_id is not None:
+            client = idp.describe_user_pool_client(UserPoolId=props["UserPoolId"], ClientId=client_id)["UserPoolClient"]
+            if bool(props.get("GenerateSecret")) != ("ClientSecret" in client):
+                # A client cannot gain or lose its secret (on AWS CloudFormation replaces it): same here.
+                idp.delete_user_pool_client(UserPoolId=props["UserPoolId"], ClientId=client_id)
+                client = None
+        if client is None:
+            client = idp.create_user_pool_client(**props)["UserPoolClient"]
+        self.refs[logical_id] = client["ClientId"]
+        self.attrs[logical_id] = {"ClientId": client["ClientId"], "Name": client.get("ClientName", "")}
+        if "ClientSecret" in client:
+            self.attrs[logical_id]["ClientSecret"] = client["ClientSecret"]
 
     def _user_pool_group(self, logical_id: str, raw: Mapping[str, Any]) -> None:
         props = self.resolve(raw)
@@ -712,6 +728,47 @@ class _Provisioner:
             sfn.update_state_machine(stateMachineArn=arn, definition=definition, roleArn=props["RoleArn"])
         self.refs[logical_id] = arn
         self.attrs[logical_id] = {"Arn": arn, "Name": name}
+
+    # ----------------------------------------------------------------- Secrets Manager
+    def _secret(self, logical_id: str, raw: Mapping[str, Any]) -> None:
+        """A secret with a given value (SecretString, e.g. a client secret) or a generated one
+        (GenerateSecretString: made once, kept on re-provisioning, as CloudFormation does)."""
+        props = self.resolve(raw)
+        _only(logical_id, props, {"Name", "Description", "SecretString", "GenerateSecretString", "Tags"})
+        if ("SecretString" in props) == ("GenerateSecretString" in props):
+            raise TemplateError(f"{logical_id}: exactly one of SecretString and GenerateSecretString")
+        # CloudFormation names an unnamed secret after the stack and the logical id.
+        name = str(props.get("Name") or f"unioncore-{self.stage}-{logical_id}")
+        sm = self.client("secretsmanager")
+        try:
+            arn = sm.describe_secret(SecretId=name)["ARN"]
+            existing = True
+        except sm.exceptions.ResourceNotFoundException:
+            arn, existing = None, False
+        if "SecretString" in props:
+            value = str(props["SecretString"])
+        elif existing:
+            value = None  # generated once: re-provisioning keeps it
+        else:
+            value = self._generated_secret(logical_id, props["GenerateSecretString"])
+        if not existing:
+            kwargs: dict[str, Any] = {"Name": name, "SecretString": value}
+            if "Description" in props:
+                kwargs["Description"] = props["Description"]
+            if props.get("Tags"):
+                kwargs["Tags"] = _tags(props["Tags"])
+            arn = sm.create_secret(**kwargs)["ARN"]
+        elif value is not None and sm.get_secret_value(SecretId=name)["SecretString"] != value:
+            sm.put_secret_value(SecretId=name, SecretString=value)
+        self.refs[logical_id] = str(arn)
+        self.attrs[logical_id] = {"Id": str(arn)}
+
+    def _generated_secret(self, logical_id: str, spec: Mapping[str, Any]) -> str:
+        _only(f"{logical_id}.GenerateSecretString", spec, {"PasswordLength", "ExcludePunctuation"})
+        response = self.client("secretsmanager").get_random_password(
+            PasswordLength=int(spec.get("PasswordLength", 32)),
+            ExcludePunctuation=bool(spec.get("ExcludePunctuation", False)))
+        return str(response["RandomPassword"])
 
     # ----------------------------------------------------------------- SES
     def _email_identity(self, logical_id: str, raw: Mapping[str, Any]) -> None:

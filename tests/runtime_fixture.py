@@ -19,6 +19,7 @@ def live_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNam
     data_dir = tmp_path_factory.mktemp("runtime-data")
     rt = Runtime(free_port(), data_dir, quiet=True,
                  extra_env={"LOGIN_RATE_PER_MINUTE": "100000", "RESET_RATE_PER_MINUTE": "100000",
+                            "ADDRESS_RATE_PER_MINUTE": "100000",
                             # low enough for the rate-limit test to reach, high enough for the other tests
                             "SIGNUP_RATE_PER_MINUTE": "15"})
     rt.start()

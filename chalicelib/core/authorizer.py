@@ -24,7 +24,8 @@ class Denied(Exception):
 
 
 def authorize(token_header: str, store: Store) -> tuple[str, dict[str, Any]]:
-    """Returns (principal id, context). Roles come from the token's groups, never the request."""
+    """Returns (principal id, context). Roles come from the token's groups that the user record still holds,
+    never from the request."""
     scheme, _, token = (token_header or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Denied("no bearer token")
@@ -40,7 +41,12 @@ def authorize(token_header: str, store: Store) -> tuple[str, dict[str, Any]]:
         raise Denied("unknown or disabled user")
     if verified.issued_at < user.tokens_valid_after:
         raise Denied("token revoked")
-    roles = sorted(r.value for r in parse_roles(list(verified.groups)))
+    # A role counts only if the token carries it AND the user record still holds it. The table is written
+    # first when roles change (identity/users.py), so a removed role is gone at once even while Cognito —
+    # and tokens it issued earlier — still say otherwise. A role added in the table takes effect with the
+    # next token that carries it.
+    stored = set(user.roles)
+    roles = sorted(r.value for r in parse_roles(list(verified.groups)) if r.value in stored)
     if not roles:
         raise Denied("no role")
     # §1.2: a token for a role that requires MFA is refused until the user has enrolled through the API.

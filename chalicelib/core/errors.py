@@ -59,6 +59,11 @@ def too_many(message: str, retry_after_s: int, code: str = "RATE_LIMITED") -> Ap
     return AppError(429, code, message, headers={"Retry-After": str(max(1, retry_after_s))})
 
 
+def unavailable(message: str, retry_after_s: int, code: str = "SERVICE_UNAVAILABLE") -> AppError:
+    """503: a service we depend on is out of reach; the same request may succeed shortly."""
+    return AppError(503, code, message, headers={"Retry-After": str(max(1, retry_after_s))})
+
+
 class DuplicateKey(Exception):
     """A uniqueness rule (enforced by a conditional write) refused the change."""
 

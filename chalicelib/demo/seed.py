@@ -2,6 +2,10 @@
 
 Bulk writes still go through WriteBatch: each chunk is one transaction with its audit entries,
 recorded under the IMPORT service principal.
+
+Local and test stages only (UNIONCORE_STAGE local/test): the demo users share one published password
+(`DEMO_PASSWORD`), so seeding them — or the fictitious members — into a deployed stage would open it to
+anyone who has read the README. Every entry point refuses with `DemoDataRefused` otherwise.
 """
 
 from __future__ import annotations
@@ -60,11 +64,24 @@ class _Chunker:
         self.batch = self.store.batch()
 
 
+class DemoDataRefused(RuntimeError):
+    """Demo data (and the shared demo password) asked for in a deployed stage."""
+
+
+def refuse_outside_local_stages() -> None:
+    from chalicelib.core.settings import is_local_stage, stage_from_env
+
+    stage = stage_from_env()
+    if not is_local_stage(stage):
+        raise DemoDataRefused(f"demo data is for the local and test stages only, not UNIONCORE_STAGE={stage!r}")
+
+
 def _pick(seq: list[str], key: str) -> str:
     return seq[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(seq)]
 
 
 def seed_demo(store: Store, fixtures: Path, months_of_history: int = 12) -> SeedReport:
+    refuse_outside_local_stages()
     ctx = Ctx(store=store, caller=Caller(IMPORT))
     report = SeedReport()
     now = datetime.now(UTC)
@@ -155,6 +172,7 @@ DEMO_DOMAIN = "demo.unioncore.example.org"
 def enrol_demo_totp(ctx: Ctx, user_id: str, email: str, password: str) -> str:
     """Enrol TOTP for a demo user exactly as a person would (sign in, associate, first code, preference)
     and mark the user record; returns the shared secret so a real authenticator app can be set up."""
+    refuse_outside_local_stages()
     from dataclasses import replace
 
     from chalicelib.identity.totp import totp
@@ -178,6 +196,7 @@ def enrol_demo_totp(ctx: Ctx, user_id: str, email: str, password: str) -> str:
 def seed_demo_users(store: Store) -> dict[str, dict[str, str]]:
     """One login per role, plus a member-portal login linked to a real member record. Users in
     `mfa_required_roles` are enrolled in TOTP; their login carries the secret (`totp_secret`)."""
+    refuse_outside_local_stages()
     from chalicelib.core.settings import get_settings
     from chalicelib.core.audit import SYSTEM
     from chalicelib.members.domain import MemberStatus

@@ -1,4 +1,12 @@
-"""Cognito user pool adapter. The only module that talks to the identity provider."""
+"""Cognito user pool adapter. The only module that talks to the identity provider.
+
+The app client is confidential: every call Cognito authenticates by client (sign-in, its challenges,
+refresh, password reset, token revocation) carries the client secret's proof — `SECRET_HASH` =
+Base64(HMAC-SHA256(client secret, username + client id)) — or the secret itself (RevokeToken). Only this
+API holds the secret (core/app_secrets.py), so nobody can call Cognito's public sign-in directly with the
+client id found in every token and skip our lockout, rate limits and MFA gate. Admin calls are
+authorised by IAM and need no hash.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +15,17 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.core.settings import get_settings
+from chalicelib.core import app_secrets
 from chalicelib.core.aws import interactive_client
+from chalicelib.core.settings import get_settings
 
 
 class IdentityError(Exception):
     def __init__(self, kind: str, message: str = "") -> None:
         super().__init__(message or kind)
-        self.kind = kind  # invalid_credentials | not_found | exists | invalid_password | invalid_code | other
+        # invalid_credentials | exists | invalid_password | invalid_code | invalid_parameter | throttled
+        # | limit_exceeded | unavailable | other
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -45,22 +56,52 @@ _CODES = {
     "EnableSoftwareTokenMFAException": "invalid_code",
     "ExpiredCodeException": "invalid_code",
     "InvalidParameterException": "invalid_parameter",
-    "LimitExceededException": "throttled",
+    # Cognito's per-user attempt limits (e.g. reset codes) and its request-rate limits.
+    "LimitExceededException": "limit_exceeded",
     "TooManyRequestsException": "throttled",
+    "TooManyFailedAttemptsException": "limit_exceeded",
+    "InternalErrorException": "unavailable",
+    "ServiceUnavailableException": "unavailable",
 }
 
 
 def _call(fn: Any, **kwargs: Any) -> Any:
-    from botocore.exceptions import ClientError, ParamValidationError  # loaded with the client
+    from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError  # loaded with the client
 
     try:
         return fn(**kwargs)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        raise IdentityError(_CODES.get(code, "other"), exc.response.get("Error", {}).get("Message", "")) from exc
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        kind = _CODES.get(code) or ("unavailable" if status >= 500 else "other")
+        raise IdentityError(kind, exc.response.get("Error", {}).get("Message", "")) from exc
     except ParamValidationError as exc:
         # botocore refuses out-of-range values before sending (e.g. a too-short session): bad input.
         raise IdentityError("invalid_parameter", str(exc)) from exc
+    except BotoCoreError as exc:
+        # Connection refused, timeouts: the identity provider is out of reach, not the caller's fault.
+        raise IdentityError("unavailable", type(exc).__name__) from exc
+
+
+def _hash_for(username: str) -> dict[str, str]:
+    """SECRET_HASH for `username` when the client has a secret (nothing for a public client)."""
+    secret = app_secrets.client_secret()  # a 503 if Secrets Manager cannot be read
+    if not secret:
+        return {}
+    return {"SECRET_HASH": app_secrets.secret_hash(username, get_settings().user_pool_client_id, secret)}
+
+
+def token_username(access_token: str) -> str:
+    """The user's Cognito username from an access token Cognito has just handed us (the `username` claim;
+    in a pool whose usernames are e-mail addresses it is the user's sub). Read without verification: the
+    token came straight from Cognito over TLS, and only the refresh SECRET_HASH uses it."""
+    import jwt
+
+    try:
+        claims = jwt.decode(access_token, options={"verify_signature": False})
+        return str(claims.get("username") or claims["sub"])
+    except (jwt.PyJWTError, KeyError) as exc:
+        raise ValueError("not a Cognito access token") from exc
 
 
 def _tokens(result: dict[str, Any]) -> Tokens:
@@ -70,10 +111,8 @@ def _tokens(result: dict[str, Any]) -> Tokens:
 def login(email: str, password: str) -> Tokens | Challenge:
     s = get_settings()
     r = _call(_client().initiate_auth, ClientId=s.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
-              AuthParameters={"USERNAME": email, "PASSWORD": password})
-    if "ChallengeName" in r:
-        return Challenge(r["ChallengeName"], r.get("Session", ""))
-    return _tokens(r["AuthenticationResult"])
+              AuthParameters={"USERNAME": email, "PASSWORD": password, **_hash_for(email)})
+    return _tokens_or_challenge(r)
 
 
 def _tokens_or_challenge(r: dict[str, Any]) -> Tokens | Challenge:
@@ -83,6 +122,7 @@ def _tokens_or_challenge(r: dict[str, Any]) -> Tokens | Challenge:
 
 
 def _respond(challenge: str, session: str, responses: dict[str, str]) -> Tokens | Challenge:
+    responses = {**responses, **_hash_for(responses["USERNAME"])}
     r = _call(_client().respond_to_auth_challenge, ClientId=get_settings().user_pool_client_id,
               ChallengeName=challenge, Session=session, ChallengeResponses=responses)
     return _tokens_or_challenge(r)
@@ -119,28 +159,40 @@ def otpauth_uri(email: str, secret: str, issuer: str = "UnionCore") -> str:
     return f"otpauth://totp/{quote(issuer)}:{quote(email)}?secret={secret}&issuer={quote(issuer)}&digits=6&period=30"
 
 
-def refresh(refresh_token: str) -> Tokens:
+def refresh(refresh_token: str, username: str) -> Tokens:
+    """New access and id tokens. With a client secret Cognito checks SECRET_HASH over the user's *username*
+    (the sub in our pool, see `token_username`), not the e-mail address used to sign in."""
     s = get_settings()
     r = _call(_client().initiate_auth, ClientId=s.user_pool_client_id, AuthFlow="REFRESH_TOKEN_AUTH",
-              AuthParameters={"REFRESH_TOKEN": refresh_token})
+              AuthParameters={"REFRESH_TOKEN": refresh_token, **_hash_for(username)})
     return _tokens(r["AuthenticationResult"])
 
 
 def revoke(refresh_token: str) -> None:
-    _call(_client().revoke_token, Token=refresh_token, ClientId=get_settings().user_pool_client_id)
+    """RevokeToken authenticates a confidential client with the secret itself."""
+    secret = app_secrets.client_secret()
+    extra = {"ClientSecret": secret} if secret else {}
+    _call(_client().revoke_token, Token=refresh_token, ClientId=get_settings().user_pool_client_id, **extra)
 
 
 def sign_out_everywhere(username: str) -> None:
     _call(_client().admin_user_global_sign_out, UserPoolId=get_settings().user_pool_id, Username=username)
 
 
+def _secret_hash_param(username: str) -> dict[str, str]:
+    """The same proof under the parameter name of the password-reset calls (`SecretHash`)."""
+    proof = _hash_for(username)
+    return {"SecretHash": proof["SECRET_HASH"]} if proof else {}
+
+
 def forgot_password(email: str) -> None:
-    _call(_client().forgot_password, ClientId=get_settings().user_pool_client_id, Username=email)
+    _call(_client().forgot_password, ClientId=get_settings().user_pool_client_id, Username=email,
+          **_secret_hash_param(email))
 
 
 def confirm_forgot_password(email: str, code: str, new_password: str) -> None:
     _call(_client().confirm_forgot_password, ClientId=get_settings().user_pool_client_id, Username=email,
-          ConfirmationCode=code, Password=new_password)
+          ConfirmationCode=code, Password=new_password, **_secret_hash_param(email))
 
 
 def temporary_password() -> str:
@@ -194,18 +246,34 @@ def delete_user(email: str) -> None:
     _call(_client().admin_delete_user, UserPoolId=get_settings().user_pool_id, Username=email)
 
 
-def set_groups(email: str, current: list[str], wanted: list[str]) -> None:
+def sync_user(email: str, roles: list[str], enabled: bool) -> None:
+    """Make Cognito match the user record: role groups, enabled flag, and (when disabled) no live session.
+
+    Idempotent, and computed from Cognito's own state rather than from what the table held before, so a
+    retry after a partial failure finishes the job instead of repeating half of it."""
+    from chalicelib.core.roles import ALL_ROLES
+
     s = get_settings()
-    for g in sorted(set(current) - set(wanted)):
+    role_names = {r.value for r in ALL_ROLES}
+    def groups_now() -> set[str]:  # pages are fetched while iterating: errors surface inside _call
+        pages = _client().get_paginator("admin_list_groups_for_user").paginate(UserPoolId=s.user_pool_id,
+                                                                               Username=email)
+        return {g["GroupName"] for page in pages for g in page.get("Groups", [])}
+
+    current: set[str] = _call(groups_now)
+    if not enabled:
+        # Sign-out (Cognito's refresh tokens) while the user is still enabled, then disable: from then on Cognito
+        # refuses new sign-ins whatever the groups say. A sign-in squeezed in between gets nothing from the API,
+        # which already refuses the user (the record is written first), and nobody else can call Cognito's
+        # sign-in without the client secret.
+        _call(_client().admin_user_global_sign_out, UserPoolId=s.user_pool_id, Username=email)
+        _call(_client().admin_disable_user, UserPoolId=s.user_pool_id, Username=email)
+    for g in sorted((current & role_names) - set(roles)):
         _call(_client().admin_remove_user_from_group, UserPoolId=s.user_pool_id, Username=email, GroupName=g)
-    for g in sorted(set(wanted) - set(current)):
+    for g in sorted(set(roles) - current):
         _call(_client().admin_add_user_to_group, UserPoolId=s.user_pool_id, Username=email, GroupName=g)
-
-
-def set_enabled(email: str, enabled: bool) -> None:
-    s = get_settings()
-    fn = _client().admin_enable_user if enabled else _client().admin_disable_user
-    _call(fn, UserPoolId=s.user_pool_id, Username=email)
+    if enabled:
+        _call(_client().admin_enable_user, UserPoolId=s.user_pool_id, Username=email)
 
 
 def reset_client() -> None:

@@ -18,10 +18,16 @@ class User:
     member_id: str | None = None
     display_name: str | None = None
     enabled: bool = True
-    # Tokens issued before this instant are refused (logout everywhere, password change, disable).
+    # Tokens issued before this instant are refused (logout everywhere, password reset, disable, roles).
     tokens_valid_after: int = 0
     # Set by the API when the user has completed TOTP enrolment or answered a TOTP challenge (§1.2).
     mfa_enabled: bool = False
+    # When the password was last reset with an e-mailed code (epoch seconds): a sign-in lockout that began
+    # before it no longer applies (the reset proved the mailbox).
+    password_reset_at: int = 0
+    # True from the moment a role or enable/disable change is written here until Cognito has been brought
+    # in line (users.py): the table is the authority, Cognito follows it.
+    identity_sync_pending: bool = False
     version: int = 1
 
 

@@ -29,7 +29,7 @@ from chalicelib.identity import store as users_repo
 from chalicelib.identity.cognito import IdentityError
 from chalicelib.identity.domain import User
 from chalicelib.identity.schemas import SignUp, SignUpConfirm
-from chalicelib.identity.sign_in import throttle
+from chalicelib.identity.sign_in import client_address, provider_trouble, throttle
 from chalicelib.identity.users import user_json
 from chalicelib.members import store as members_repo
 from chalicelib.members.domain import Member, name_key
@@ -57,7 +57,7 @@ def _activity(store: Store, client: Actor, action: str, email: str) -> None:
 
 
 def sign_up(store: Store, data: SignUp, client: Actor) -> dict[str, str]:
-    throttle(store, "signup", client.source_ip or "unknown")
+    throttle(store, "signup", client_address(client))
     email = str(data.email).lower()
     member = members_repo.get_by_number(store, data.card_number)
     if not matches(member, data.last_name, data.date_of_birth) or member is None:
@@ -70,6 +70,9 @@ def sign_up(store: Store, data: SignUp, client: Actor) -> dict[str, str]:
         sub = identity.create_pending_member(email, data.password)
     except IdentityError as exc:
         if exc.kind != "exists":
+            trouble = provider_trouble(exc, "email")
+            if trouble:
+                raise trouble from exc
             raise
         # A Cognito user without a user record: an earlier sign-up never confirmed. Start it afresh.
         identity.delete_user(email)
@@ -88,7 +91,7 @@ def sign_up(store: Store, data: SignUp, client: Actor) -> dict[str, str]:
 def confirm(store: Store, data: SignUpConfirm, client: Actor) -> dict[str, Any]:
     """Check the code (single use), then link user and member in one transaction: two unique markers
     (e-mail, member link), the user record and the audit entry."""
-    throttle(store, "signup", client.source_ip or "unknown")
+    throttle(store, "signup", client_address(client))
     email = str(data.email).lower()
     now = time.time()
     key = users_repo.signup_ticket(email)
@@ -124,7 +127,10 @@ def confirm(store: Store, data: SignUpConfirm, client: Actor) -> dict[str, Any]:
         "MEMBER_ALREADY_LINKED", "This member or e-mail already has a portal account."))
     try:
         identity.activate_member(email, member_id)
-    except IdentityError:
+    except IdentityError as exc:
         logger.exception("portal user linked but not activated in the identity provider")
+        trouble = provider_trouble(exc)
+        if trouble:
+            raise trouble from exc
         raise
     return {"user": user_json(user)}

@@ -66,9 +66,12 @@ def refresh(req: Req) -> dict[str, Any]:
     return sign_in.refresh(get_store(), req.body.refresh_token, req.actor)
 
 
-@api.route("/auth/logout", "POST", roles=EVERYONE, body=LogoutBody, status=204, summary="Sign out")
+@api.route("/auth/logout", "POST", public=True, body=LogoutBody, status=204,
+           summary="Sign out everywhere: with the access token (Authorization) or the refresh token alone")
 def logout(req: Req) -> None:
-    sign_in.logout(req.auth, req.body.refresh_token)
+    # Public so that a client whose access token has expired can still end its session with the refresh
+    # token; the access token, when sent, is verified here exactly as the authorizer does.
+    sign_in.logout(get_store(), req.headers.get("authorization"), req.body.refresh_token, req.actor)
 
 
 @api.route("/auth/forgot-password", "POST", public=True, body=ForgotBody, status=202, response=StatusMessage,

@@ -119,6 +119,8 @@ class UserView(DomainModel):
     display_name: str | None = None
     enabled: bool = True
     mfa_enabled: bool = False
+    # The change is saved and enforced here, but Cognito has not followed yet: send the same change again.
+    identity_sync_pending: bool = False
     created_at: str
     updated_at: str
     version: int

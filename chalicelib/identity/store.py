@@ -31,6 +31,11 @@ def mfa_setup_ticket(session_id: str) -> str:
     return f"TICKET#MFASETUP#{session_id}"
 
 
+def refresh_session(session_id: str) -> str:
+    """A refresh session: the sealed Cognito refresh token behind the API's rotating refresh token (7 days)."""
+    return f"TICKET#REFRESH#{session_id}"
+
+
 def signup_ticket(email: str) -> str:
     """A pending member portal sign-up: the hashed e-mail code, valid 24 hours (§1.3, §1.4)."""
     return f"TICKET#SIGNUP#{email.lower()}"
@@ -48,10 +53,13 @@ class UserCodec(ItemCodec[User]):
         values["roles"] = list(values.get("roles") or [])
         values["tokens_valid_after"] = int(values.get("tokens_valid_after") or 0)
         values["mfa_enabled"] = bool(values.get("mfa_enabled"))
+        values["password_reset_at"] = int(values.get("password_reset_at") or 0)
+        values["identity_sync_pending"] = bool(values.get("identity_sync_pending"))
         return build(User, values)
 
     def after_commit(self, user: User) -> None:
-        # A sign-out, disable or role change takes effect on this instance's next request.
+        # A sign-out, reset, disable or role change takes effect on this instance's next request (other
+        # containers' authorizers: within USER_CACHE_SECONDS, docs/security.md).
         RECENT_USERS.forget(user.id)
 
 

@@ -1,4 +1,14 @@
-"""User administration (admin only): invite, roles, disable/enable, member link (modules.md §1)."""
+"""User administration (admin only): invite, roles, disable/enable, member link (modules.md §1).
+
+Roles and enable/disable: the user record is the authority and is written FIRST, with its audit entry and
+a new token cut-off, in one transaction. From that commit on the authorizer refuses tokens issued before
+it and any role the record no longer holds (core/authorizer.py intersects the token's groups with the
+stored roles). Only then is Cognito brought in line (`sync_user`: groups, enabled flag, global sign-out),
+with bounded retries and backoff. The record carries `identity_sync_pending` from the first write until
+Cognito has followed; if Cognito still fails, the change stands (it is already enforced), the flag stays
+true in the answer and in `GET /users`, the failure is logged with the `IdentitySyncPending` metric, and
+sending the same change again retries it. A version conflict on the first write changes nothing anywhere.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +17,8 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from chalicelib.core.audit import AuditAction
+from chalicelib.core.errors import StaleVersion
+from chalicelib.core.observability import logger, metrics
 from chalicelib.core.context import Ctx
 from chalicelib.core.errors import FieldProblem, bad_request, conflict, not_found
 from chalicelib.core.roles import Role
@@ -19,11 +31,17 @@ from chalicelib.identity.schemas import RolesUpdate, UserInvite
 from chalicelib.members import store as members_repo
 
 ENTITY = "user"
+SYNC_ATTEMPTS = 3
+SYNC_BACKOFF_S = 0.25
+# Permanent answers: retrying them cannot help (no such user in Cognito, a refused value).
+_PERMANENT = frozenset({"invalid_credentials", "invalid_parameter", "exists"})
+_sleep = time.sleep  # tests replace it
 
 
 def user_json(user: User) -> dict[str, Any]:
     d = asdict(user)
     d.pop("tokens_valid_after", None)
+    d.pop("password_reset_at", None)
     return d
 
 
@@ -97,25 +115,65 @@ def set_roles(ctx: Ctx, user_id: str, data: RolesUpdate) -> User:
     before = existing(ctx, user_id)
     roles = sorted({r.value for r in data.roles})
     _validate_roles([Role(r) for r in roles], before.member_id)
-    identity.set_groups(before.email, before.roles, roles)
-    # New roles take effect at the next sign-in: tokens carrying the old groups are refused.
-    return save(ctx, before, replace(before, roles=roles, tokens_valid_after=int(time.time()) + 1,
-                                     updated_at=ctx.clock().isoformat()))
+    # New roles take effect at the next sign-in: tokens carrying the old groups are refused from this write.
+    saved = save(ctx, before, replace(before, roles=roles, tokens_valid_after=int(time.time()) + 1,
+                                      identity_sync_pending=True, updated_at=ctx.clock().isoformat()))
+    return sync_identity(ctx, saved)
 
 
 def set_enabled(ctx: Ctx, user_id: str, enabled: bool) -> User:
     before = existing(ctx, user_id)
     if before.id == ctx.caller.actor.id and not enabled:
         raise bad_request("You cannot disable your own account.", FieldProblem("id", "is your own account"))
-    identity.set_enabled(before.email, enabled)
-    if not enabled:
-        try:
-            identity.sign_out_everywhere(before.email)
-        except IdentityError:
-            pass
     valid_after = before.tokens_valid_after if enabled else int(time.time()) + 1
-    return save(ctx, before, replace(before, enabled=enabled, tokens_valid_after=valid_after,
-                                     updated_at=ctx.clock().isoformat()))
+    saved = save(ctx, before, replace(before, enabled=enabled, tokens_valid_after=valid_after,
+                                      identity_sync_pending=True, updated_at=ctx.clock().isoformat()))
+    return sync_identity(ctx, saved)
+
+
+def sync_identity(ctx: Ctx, user: User) -> User:
+    """Bring Cognito in line with the saved record, then clear `identity_sync_pending` (audited). If
+    Cognito keeps failing, the record is returned with the flag still set (see the module docstring)."""
+    failure: IdentityError | None = None
+    for attempt in range(SYNC_ATTEMPTS):
+        try:
+            identity.sync_user(user.email, list(user.roles), user.enabled)
+            failure = None
+            break
+        except IdentityError as exc:
+            failure = exc
+            if exc.kind in _PERMANENT or attempt + 1 == SYNC_ATTEMPTS:
+                break
+            _sleep(SYNC_BACKOFF_S * 2**attempt)
+    if failure is not None:
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        logger.error("identity provider not updated; the user record stands with identity_sync_pending",
+                     extra={"user_id": user.id, "kind": failure.kind})
+        metrics.add_metric(name="IdentitySyncPending", unit=MetricUnit.Count, value=1)
+        metrics.flush_metrics()
+        return user
+    return _clear_pending(ctx, user)
+
+
+def _clear_pending(ctx: Ctx, synced: User) -> User:
+    for _ in range(3):  # a concurrent change to the record: read again and retry
+        current = users_repo.get(ctx.store, synced.id) or synced
+        if not current.identity_sync_pending:
+            return current
+        if (sorted(current.roles), current.enabled) != (sorted(synced.roles), synced.enabled):
+            return current  # a newer change was written meanwhile; its own sync clears the flag
+        after = replace(current, identity_sync_pending=False, updated_at=ctx.clock().isoformat())
+        batch = ctx.store.batch()
+        batch.put(after, current.version)
+        batch.audit(ctx.audit_entry(AuditAction.UPDATE, ENTITY, current.id, {"identity_sync_pending": True},
+                                    {"identity_sync_pending": False}, activity="identity_provider_updated"))
+        try:
+            batch.commit()
+            return replace(after, version=current.version + 1)
+        except StaleVersion:
+            continue
+    return users_repo.get(ctx.store, synced.id) or synced
 
 
 def list_users(ctx: Ctx, limit: int, cursor: str | None) -> Page[User]:

@@ -68,6 +68,23 @@ def _contract_error(status: int, body: bytes) -> bytes:
     return json.dumps({"error": {"code": code, "message": message, "fields": []}}).encode()
 
 
+class PeerAddressGateway(LocalGateway):
+    """API Gateway puts the caller's address in `requestContext.identity.sourceIp`; Chalice's local gateway
+    always says 127.0.0.1. Per-client limits and the per-client sign-in lockout key on that address, so the
+    local runtime passes the real TCP peer (tests reach it from several loopback addresses, 127.0.0.x)."""
+
+    def __init__(self, app: Any, config: Config) -> None:
+        super().__init__(app, config)
+        self.peer = threading.local()
+
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        event = super()._generate_lambda_event(method, path, headers, body)
+        address = getattr(self.peer, "address", None)
+        if address:
+            event["requestContext"]["identity"]["sourceIp"] = address
+        return event
+
+
 def gateway_response_type(exc: Exception) -> str:
     """The API Gateway response type for what chalice's local gateway raised instead of calling the app."""
     if isinstance(exc, NotAuthorizedError):  # no Authorization header
@@ -104,7 +121,7 @@ def static_target(site_root: Path, request_path: str) -> Path | None:
 
 
 def build_handler(app: Any, site_dir: Path, responses: GatewayResponses | None = None) -> type[BaseHTTPRequestHandler]:
-    gateway = LocalGateway(app, Config())
+    gateway = PeerAddressGateway(app, Config())
     site_root = site_dir.resolve()
     if responses is None:
         origins = os.environ.get("ALLOWED_ORIGINS", "")
@@ -138,6 +155,7 @@ def build_handler(app: Any, site_dir: Path, responses: GatewayResponses | None =
             body = self.rfile.read(length) if length else None
             path = self.path[len(API_PREFIX):] or "/"
             headers = {k: v for k, v in self.headers.items()}
+            gateway.peer.address = self.client_address[0]
             try:
                 resp = gateway.handle_request(self.command, path, headers, body)
             except LocalGatewayException as exc:

@@ -67,11 +67,12 @@ class Runtime:
 
     def start(self) -> None:
         os.environ.update(fake_aws_env())
-        from infrastructure.local_runtime import fast_dynamodb, fast_server, snapshot
+        from infrastructure.local_runtime import cognito_fidelity, fast_dynamodb, fast_server, snapshot
         from infrastructure.local_runtime.moto_server import MotoServer
         from infrastructure.provision import provision
 
         fast_dynamodb.install()
+        cognito_fidelity.install()  # the app client is confidential: Cognito's SECRET_HASH checks
         fast_server.install()
         quiet_moto_logs()
         self.moto = MotoServer(port=self.moto_port)
@@ -114,6 +115,7 @@ class Runtime:
         return folder
 
     def _seed(self, exports: Path) -> dict[str, dict[str, str]]:
+        from chalicelib.core import app_secrets
         from chalicelib.core.settings import reset_settings
         from chalicelib.core.store.dynamo import DynamoStore
         from chalicelib.demo.seed import seed_demo, seed_demo_users
@@ -121,6 +123,7 @@ class Runtime:
 
         reset_settings()
         identity.reset_client()
+        app_secrets.reset()  # this pool's client secret, not one read earlier in this process
         from chalicelib.core.settings import get_settings
 
         s = get_settings()

@@ -219,6 +219,11 @@ def test_policy_is_least_privilege() -> None:
     assert allowed["states:StartExecution"] == [{"Ref": "ImportStateMachine"}]
     for action in (a for a in allowed if a.startswith("cognito-idp:")):
         assert allowed[action] == [{"Fn::GetAtt": ["UserPool", "Arn"]}]
+    # The identity secrets by their exact ARNs; other secrets only under the stage's own prefix.
+    stage_prefix = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:unioncore/${Stage}/*"
+    assert allowed["secretsmanager:GetSecretValue"] == [
+        {"Ref": "UserPoolClientSecret"}, {"Ref": "TokenKeySecret"}, {"Fn::Sub": stage_prefix}]
+    assert {a for a in allowed if a.startswith("secretsmanager:")} == {"secretsmanager:GetSecretValue"}
     # Only xray may use "*" (it has no resource-level permissions).
     for action, resources in allowed.items():
         if "*" in resources:
@@ -352,7 +357,13 @@ def test_user_pool_groups_and_client(resources: ProvisionedResources, endpoint: 
 
     client = idp.describe_user_pool_client(UserPoolId=resources.user_pool_id,
                                            ClientId=resources.user_pool_client_id)["UserPoolClient"]
-    assert "ClientSecret" not in client
+    # Confidential: the secret exists, and the functions find it in Secrets Manager under the ARN the
+    # template hands them (never as a value in their environment).
+    assert client["ClientSecret"]
+    env = resources.as_env()
+    assert client["ClientSecret"] not in env.values()
+    stored = _client("secretsmanager", endpoint).get_secret_value(SecretId=env["USER_POOL_CLIENT_SECRET_ARN"])
+    assert stored["SecretString"] == client["ClientSecret"]
     assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
     assert (client["AccessTokenValidity"], client["IdTokenValidity"], client["RefreshTokenValidity"]) == (30, 30, 7)
     assert client["TokenValidityUnits"] == {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
@@ -368,13 +379,15 @@ def test_user_pool_groups_and_client(resources: ProvisionedResources, endpoint: 
                                           {"Name": "custom:member_id", "Value": "m-1"}])
     idp.admin_set_user_password(UserPoolId=resources.user_pool_id, Username=email, Password=password, Permanent=True)
     idp.admin_add_user_to_group(UserPoolId=resources.user_pool_id, Username=email, GroupName="admin")
+    from chalicelib.core.app_secrets import secret_hash
+
+    proof = secret_hash(email, resources.user_pool_client_id, client["ClientSecret"])
     auth = idp.initiate_auth(ClientId=resources.user_pool_client_id, AuthFlow="USER_PASSWORD_AUTH",
-                             AuthParameters={"USERNAME": email, "PASSWORD": password})
+                             AuthParameters={"USERNAME": email, "PASSWORD": password, "SECRET_HASH": proof})
     token = auth["AuthenticationResult"]["AccessToken"]
     # ... and its tokens verify against the JWKS_URL / TOKEN_ISSUER that as_env() hands the app.
     import jwt
 
-    env = resources.as_env()
     key = jwt.PyJWKClient(env["JWKS_URL"]).get_signing_key_from_jwt(token)
     claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=env["TOKEN_ISSUER"],
                         options={"verify_aud": False})
@@ -478,8 +491,16 @@ def test_as_env_gives_the_app_its_settings(resources: ProvisionedResources, endp
 
 
 def test_provision_twice_reuses_everything(resources: ProvisionedResources, endpoint: str) -> None:
+    sm = _client("secretsmanager", endpoint)
+    key_arn = resources.function_environment["TOKEN_KEY_SECRET_ARN"]
+    key_before = sm.get_secret_value(SecretId=key_arn)["SecretString"]
     again = provision(STAGE, endpoint, REGION)
     assert again == resources
+    # The generated token key is made once (sealed items stay readable); 64 letters and digits.
+    assert sm.get_secret_value(SecretId=key_arn)["SecretString"] == key_before
+    assert len(key_before) == 64 and key_before.isalnum()
+    names = [x["Name"] for x in sm.list_secrets()["SecretList"] if x["Name"].startswith(f"unioncore-{STAGE}-")]
+    assert sorted(names) == [f"unioncore-{STAGE}-TokenKeySecret", f"unioncore-{STAGE}-UserPoolClientSecret"]
     idp = _client("cognito-idp", endpoint)
     pools = [p for p in idp.list_user_pools(MaxResults=60)["UserPools"] if p["Name"] == f"unioncore-{STAGE}"]
     assert len(pools) == 1

@@ -34,9 +34,9 @@ def ticket(key: str) -> tuple[str, str]:
 
 
 def _signing_key() -> bytes:
-    from chalicelib.core.settings import get_settings
+    from chalicelib.core.app_secrets import cursor_key
 
-    return get_settings().cursor_key
+    return cursor_key()
 
 
 def _b64(data: bytes) -> str:

@@ -68,15 +68,12 @@ def test_GIVEN_a_utc_instant_WHEN_the_context_says_today_THEN_it_is_the_locals_d
     assert ctx.today() == date(2026, 3, 1)
 
 
-def test_GIVEN_a_deployed_stage_WHEN_no_cursor_key_is_configured_THEN_the_settings_refuse_to_load() -> None:
-    from chalicelib.core.settings import Settings
+def test_GIVEN_the_token_key_WHEN_cursors_are_signed_THEN_the_key_is_derived_from_it_not_equal_to_it() -> None:
+    from chalicelib.core import app_secrets
 
-    base = {"TABLE_NAME": "t", "USER_POOL_ID": "p", "USER_POOL_CLIENT_ID": "c"}
-    with pytest.raises(ValueError, match="CURSOR_SIGNING_KEY"):
-        Settings.from_env({**base, "UNIONCORE_STAGE": "prod"})
-    deployed = Settings.from_env({**base, "UNIONCORE_STAGE": "prod", "CURSOR_SIGNING_KEY": "k" * 32})
-    assert deployed.cursor_key == b"k" * 32
-    assert Settings.from_env({**base, "UNIONCORE_STAGE": "local"}).cursor_key  # a per-process key
+    app_secrets.reset()
+    key = app_secrets.cursor_key()
+    assert len(key) == 32 and key != app_secrets.token_key() and key == app_secrets.cursor_key()
 
 
 def test_GIVEN_a_batch_WHEN_committed_THEN_one_transaction_with_a_client_request_token() -> None:
