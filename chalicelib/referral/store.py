@@ -45,6 +45,7 @@ def _iso(value: datetime) -> str:
 
 # -- books and qualifications ----------------------------------------------------------------------
 
+
 class BookCodec(ItemCodec[Book]):
     entity = "book"
     record_type = Book
@@ -116,6 +117,7 @@ def rule_sets(store: Store) -> list[RuleSet]:
 
 # -- registrations ---------------------------------------------------------------------------------
 
+
 def live_registration_key(member_id: str, book_code: str) -> str:
     """§4.2.1 (invariant): at most one live registration per (member, book)."""
     return f"LIVEREG#{member_id}#{book_code}"
@@ -130,12 +132,20 @@ class RegistrationCodec(ItemCodec[Registration]):
     record_type = Registration
 
     def keys(self, r: Registration) -> dict[str, str]:
-        out = {"PK": member_pk(r.member_id), "SK": f"REG#{r.book_code}#{r.id}",
-               "GSI2PK": f"REGBOOK#{r.book_code}#{r.status.value}", "GSI2SK": f"{r.apn_text}#{r.id}"}
+        out = {
+            "PK": member_pk(r.member_id),
+            "SK": f"REG#{r.book_code}#{r.id}",
+            "GSI2PK": f"REGBOOK#{r.book_code}#{r.status.value}",
+            "GSI2SK": f"{r.apn_text}#{r.id}",
+        }
         if r.status is RegStatus.REGISTERED:
             # In the queue only while REGISTERED (§5.1); the re-sign index only while it can be rolled off.
-            out.update(GSI1PK=queue_partition(r.book_code), GSI1SK=r.queue_key,
-                       GSI3PK=f"REGDUE#{r.book_code}", GSI3SK=f"{r.grace_end_date.isoformat()}#{r.id}")
+            out.update(
+                GSI1PK=queue_partition(r.book_code),
+                GSI1SK=r.queue_key,
+                GSI3PK=f"REGDUE#{r.book_code}",
+                GSI3SK=f"{r.grace_end_date.isoformat()}#{r.id}",
+            )
         return out
 
     def attributes(self, r: Registration) -> dict[str, Any]:
@@ -145,9 +155,26 @@ class RegistrationCodec(ItemCodec[Registration]):
 
 
 REGISTRATIONS = register(RegistrationCodec())
-QUEUE_FIELDS = ("id", "member_id", "book_code", "tier", "apn", "registered_at", "status", "check_mark_count",
-                "counted_restorations", "exemptions", "re_sign_due_date", "grace_end_date", "last_re_sign_at",
-                "channel", "apn_source", "created_at", "updated_at", "version")
+QUEUE_FIELDS = (
+    "id",
+    "member_id",
+    "book_code",
+    "tier",
+    "apn",
+    "registered_at",
+    "status",
+    "check_mark_count",
+    "counted_restorations",
+    "exemptions",
+    "re_sign_due_date",
+    "grace_end_date",
+    "last_re_sign_at",
+    "channel",
+    "apn_source",
+    "created_at",
+    "updated_at",
+    "version",
+)
 
 
 def registration(store: Store, member_id: str, book_code: str, registration_id: str) -> Registration | None:
@@ -186,19 +213,20 @@ def apns_of_day(store: Store, book_code: str, serial: int) -> list[Decimal]:
     """Every APN on the book whose integer part is `serial` (any status): GSI2 sort keys start with the APN."""
     out: list[Decimal] = []
     for status in RegStatus:
-        query = Query(f"REGBOOK#{book_code}#{status.value}", index="GSI2", begins_with=f"{serial}.",
-                      select=("apn",))
+        query = Query(f"REGBOOK#{book_code}#{status.value}", index="GSI2", begins_with=f"{serial}.", select=("apn",))
         out.extend(Decimal(i["apn"]) for i in store.query(REGISTRATIONS, query, 1000, decode=dict).items)
     return out
 
 
 def due_before(store: Store, book_code: str, day: date) -> list[Registration]:
     """REGISTERED registrations whose grace ended before `day` (duty N3), by grace end."""
-    return store.query_all(REGISTRATIONS, Query(f"REGDUE#{book_code}", index="GSI3",
-                                                between=("", f"{day.isoformat()}")))
+    return store.query_all(
+        REGISTRATIONS, Query(f"REGDUE#{book_code}", index="GSI3", between=("", f"{day.isoformat()}"))
+    )
 
 
 # -- labor requests, rounds, decisions ---------------------------------------------------------------
+
 
 def sheet_partition(book_code: str, referral_date: date) -> str:
     return f"SHEET#{book_code}#{referral_date.isoformat()}"
@@ -209,9 +237,14 @@ class RequestCodec(ItemCodec[LaborRequest]):
     record_type = LaborRequest
 
     def keys(self, q: LaborRequest) -> dict[str, str]:
-        out = {"PK": f"REQUEST#{q.id}", "SK": "PROFILE",
-               "GSI1PK": sheet_partition(q.book_code, q.referral_date), "GSI1SK": f"{_iso(q.received_at)}#{q.number}",
-               "GSI2PK": f"EMPLOYERREQ#{q.employer_id}", "GSI2SK": f"{_iso(q.received_at)}#{q.id}"}
+        out = {
+            "PK": f"REQUEST#{q.id}",
+            "SK": "PROFILE",
+            "GSI1PK": sheet_partition(q.book_code, q.referral_date),
+            "GSI1SK": f"{_iso(q.received_at)}#{q.number}",
+            "GSI2PK": f"EMPLOYERREQ#{q.employer_id}",
+            "GSI2SK": f"{_iso(q.received_at)}#{q.id}",
+        }
         if q.is_open:
             out.update(GSI3PK="OPENREQ", GSI3SK=f"{q.effective_start_date.isoformat()}#{q.id}")
         return out
@@ -283,16 +316,21 @@ class DecisionCodec(ItemCodec[DecisionRecord]):
     versioned = False  # immutable (§10.3.1)
 
     def keys(self, d: DecisionRecord) -> dict[str, str]:
-        return {"PK": f"DECISION#{d.book_code}#{d.referral_date.isoformat()}", "SK": f"SEQ#{d.sequence:06d}",
-                "GSI1PK": f"DECISIONREQ#{d.request_id or '-'}", "GSI1SK": f"{d.sequence:06d}#{d.id}"}
+        return {
+            "PK": f"DECISION#{d.book_code}#{d.referral_date.isoformat()}",
+            "SK": f"SEQ#{d.sequence:06d}",
+            "GSI1PK": f"DECISIONREQ#{d.request_id or '-'}",
+            "GSI1SK": f"{d.sequence:06d}#{d.id}",
+        }
 
 
 DECISIONS = register(DecisionCodec())
 
 
 def decisions_of_day(store: Store, book_code: str, referral_date: date) -> list[DecisionRecord]:
-    return store.query_all(DECISIONS, Query(f"DECISION#{book_code}#{referral_date.isoformat()}",
-                                            begins_with="SEQ#", consistent=True))
+    return store.query_all(
+        DECISIONS, Query(f"DECISION#{book_code}#{referral_date.isoformat()}", begins_with="SEQ#", consistent=True)
+    )
 
 
 def decisions_of_request(store: Store, request_id: str) -> list[DecisionRecord]:
@@ -301,14 +339,20 @@ def decisions_of_request(store: Store, request_id: str) -> list[DecisionRecord]:
 
 # -- dispatches, member state, bids, marks, intakes, activity ---------------------------------------
 
+
 class DispatchCodec(ItemCodec[Dispatch]):
     entity = "dispatch"
     record_type = Dispatch
 
     def keys(self, d: Dispatch) -> dict[str, str]:
-        out = {"PK": f"DISPATCH#{d.id}", "SK": "PROFILE",
-               "GSI1PK": f"MEMBERDISPATCH#{d.member_id}", "GSI1SK": f"{_iso(d.dispatched_at)}#{d.id}",
-               "GSI2PK": f"DISPATCHDAY#{d.referral_date.isoformat()}", "GSI2SK": f"{_iso(d.dispatched_at)}#{d.id}"}
+        out = {
+            "PK": f"DISPATCH#{d.id}",
+            "SK": "PROFILE",
+            "GSI1PK": f"MEMBERDISPATCH#{d.member_id}",
+            "GSI1SK": f"{_iso(d.dispatched_at)}#{d.id}",
+            "GSI2PK": f"DISPATCHDAY#{d.referral_date.isoformat()}",
+            "GSI2SK": f"{_iso(d.dispatched_at)}#{d.id}",
+        }
         if d.is_open:
             out.update(GSI3PK="OPENDISPATCH", GSI3SK=f"{d.start_date.isoformat()}#{d.id}")
         return out
@@ -322,8 +366,7 @@ def dispatch(store: Store, dispatch_id: str) -> Dispatch | None:
 
 
 def dispatches_of_member(store: Store, member_id: str, limit: int, cursor: str | None) -> Page[Dispatch]:
-    return store.query(DISPATCHES, Query(f"MEMBERDISPATCH#{member_id}", index="GSI1", newest_first=True),
-                       limit, cursor)
+    return store.query(DISPATCHES, Query(f"MEMBERDISPATCH#{member_id}", index="GSI1", newest_first=True), limit, cursor)
 
 
 def dispatches_of_day(store: Store, referral_date: date) -> list[Dispatch]:
@@ -358,8 +401,12 @@ class BidCodec(ItemCodec[Bid]):
     record_type = Bid
 
     def keys(self, b: Bid) -> dict[str, str]:
-        return {"PK": f"BIDS#{b.request_id}", "SK": f"MEMBER#{b.member_id}",
-                "GSI1PK": f"MEMBERBIDS#{b.member_id}", "GSI1SK": f"{_iso(b.bid_at)}#{b.request_id}"}
+        return {
+            "PK": f"BIDS#{b.request_id}",
+            "SK": f"MEMBER#{b.member_id}",
+            "GSI1PK": f"MEMBERBIDS#{b.member_id}",
+            "GSI1SK": f"{_iso(b.bid_at)}#{b.request_id}",
+        }
 
 
 BIDS = register(BidCodec())
@@ -378,8 +425,12 @@ class CheckMarkCodec(ItemCodec[CheckMark]):
     record_type = CheckMark
 
     def keys(self, m: CheckMark) -> dict[str, str]:
-        return {"PK": member_pk(m.member_id), "SK": f"MARK#{m.registration_id}#{m.day.isoformat()}#{m.id}",
-                "GSI1PK": f"MARKDAY#{m.book_code}#{m.day.isoformat()}", "GSI1SK": f"{m.registration_id}#{m.id}"}
+        return {
+            "PK": member_pk(m.member_id),
+            "SK": f"MARK#{m.registration_id}#{m.day.isoformat()}#{m.id}",
+            "GSI1PK": f"MARKDAY#{m.book_code}#{m.day.isoformat()}",
+            "GSI1SK": f"{m.registration_id}#{m.id}",
+        }
 
 
 CHECK_MARKS = register(CheckMarkCodec())
@@ -419,8 +470,12 @@ class ActivityCodec(ItemCodec[ActivityEntry]):
 
     def keys(self, a: ActivityEntry) -> dict[str, str]:
         at = _iso(a.occurred_at)
-        return {"PK": f"BOOKLOG#{a.book_code}", "SK": f"{at}#{a.id}",
-                "GSI1PK": f"MEMBERLOG#{a.member_id}", "GSI1SK": f"{at}#{a.id}"}
+        return {
+            "PK": f"BOOKLOG#{a.book_code}",
+            "SK": f"{at}#{a.id}",
+            "GSI1PK": f"MEMBERLOG#{a.member_id}",
+            "GSI1SK": f"{at}#{a.id}",
+        }
 
 
 ACTIVITY = register(ActivityCodec())
@@ -434,4 +489,3 @@ def book_log(store: Store, book_code: str, until: datetime | None = None) -> lis
 
 def member_log(store: Store, member_id: str, limit: int, cursor: str | None) -> Page[ActivityEntry]:
     return store.query(ACTIVITY, Query(f"MEMBERLOG#{member_id}", index="GSI1", newest_first=True), limit, cursor)
-

@@ -15,6 +15,7 @@ from chalicelib.referral.routes import api
 from chalicelib.referral.schemas import DispatchBody, OutcomeBody, RegistrationCreate, RequestCreate
 from chalicelib.referral.service import dispatch as dispatching
 from chalicelib.referral.service import registrations, requests
+from chalicelib.referral.service import sheet as sheet_service
 
 
 def _day(text: str) -> date:
@@ -86,3 +87,13 @@ def rounds_outcome(req: Req, book_code: str, referral_date: str, request_id: str
     return dispatching.record_outcome(
         req.auth, book_code, _day(referral_date), request_id, b.registration_id, Outcome(b.outcome), b.version
     )
+
+
+@api.route(
+    "/rounds/{book_code}/{referral_date}/sheet",
+    "GET",
+    roles=HALL_STAFF,
+    summary="The morning sheet: each request's next candidates and why those above were skipped (MRS)",
+)
+def rounds_sheet(req: Req, book_code: str, referral_date: str) -> dict[str, Any]:
+    return sheet_service.sheet(req.auth, book_code, _day(referral_date))

@@ -160,3 +160,19 @@ def test_AS_072_S2_2_two_dispatchers_one_member_two_books_exactly_one_wins(hall:
     errors = [o for o in outcomes if isinstance(o, AppError)]
     assert len(errors) == 1 and errors[0].code == "ALREADY_DISPATCHED"
     assert sum(1 for r in repo.live_of(store, member) if r.status is RegStatus.DISPATCHED) == 1
+
+
+def test_MRS_the_sheet_lists_the_next_candidates_and_why_those_above_were_skipped(hall: dict[str, Any]) -> None:
+    regs = _register_all(hall)
+    req = _request(hall, positions=2)
+    store = hall["store"]
+    dispatching.open_round(_at(store, local(2026, 3, 3, 8, 30)), "WIRE_SEA", REFERRAL)
+    other = _request(hall)
+    _dispatch(hall, other, regs[0])  # position 1 leaves the queue (dispatched on the other request)
+    from chalicelib.referral.service import sheet
+
+    view = sheet.sheet(_at(store, local(2026, 3, 3, 8, 45)), "WIRE_SEA", REFERRAL)
+    [row] = [r for r in view["requests"] if r["request"]["id"] == req.id]
+    assert row["positions_remaining"] == 2 and view["queue_length"] == 5
+    assert [c["position"] for c in row["candidates"]] == [1, 2, 3, 4, 5]
+    assert row["candidates"][0]["name"] and row["skipped_above_first"] == {}
