@@ -35,10 +35,10 @@ from chalicelib.referral.domain.checkmarks import Outcome
 from chalicelib.referral.domain.decisions import CandidateRow, DecisionRecord
 from chalicelib.referral.domain.eligibility import RequestFacts
 from chalicelib.referral.domain.records import DayCounter, Dispatch, Method, ReferralState, Round, RoundStatus
-from chalicelib.referral.domain.registration import Refused, Registration, RegStatus
+from chalicelib.referral.domain.registration import Action, Refused, Registration
 from chalicelib.referral.domain.requests import NoMarkReason, dispatch_number, status_after_fill
 from chalicelib.referral.domain.round import Selection, Walk, select, walk
-from chalicelib.referral.service import context
+from chalicelib.referral.service import changes, context
 
 ATTEMPTS = 3
 QUEUE_PAGE = 100
@@ -373,15 +373,6 @@ def _commit(
         sequence=rnd.chain_sequence + 1,
         prev_hash=rnd.chain_head,
     ).sealed()
-    reg_after = chosen.model_copy(
-        update={
-            "status": RegStatus.DISPATCHED,
-            "status_reason": "DISPATCH",
-            "status_changed_at": now,
-            "open_dispatch_id": dispatch_id,
-            "updated_at": iso,
-        }
-    )
     dispatched = request.positions_dispatched + 1
     req_after = request.model_copy(
         update={
@@ -414,7 +405,18 @@ def _commit(
     )
 
     batch = ctx.store.batch()
-    batch.put(reg_after, chosen.version)
+    changes.stage_transition(
+        ctx,
+        batch,
+        rules,
+        chosen,
+        Action.DISPATCH,
+        reason_code=method.value,
+        reason=sel.override_reason,
+        request_id=request.id,
+        dispatch_id=dispatch_id,
+        open_dispatch_id=dispatch_id,
+    )
     batch.put(req_after, request.version)
     batch.put(
         rnd.model_copy(update={"chain_sequence": decision.sequence, "chain_head": decision.hash, "updated_at": iso}),
@@ -425,35 +427,6 @@ def _commit(
     batch.put(d)
     batch.put(decision)
     employment.add_dispatch_job(ctx, batch, job, reads.timeline)
-    batch.put(
-        context.activity(
-            ctx,
-            rules,
-            book_code=chosen.book_code,
-            member_id=chosen.member_id,
-            action="DISPATCH",
-            registration_id=chosen.id,
-            previous_status=RegStatus.REGISTERED.value,
-            new_status=RegStatus.DISPATCHED.value,
-            previous_apn=chosen.apn_text,
-            new_apn=chosen.apn_text,
-            tier=chosen.tier,
-            registered_at=chosen.registered_at,
-            request_id=request.id,
-            dispatch_id=dispatch_id,
-            reason_code=method.value,
-            reason=sel.override_reason,
-        )
-    )
-    batch.audit(
-        ctx.audit_entry(
-            AuditAction.UPDATE,
-            ENTITY_REG,
-            chosen.id,
-            {"status": chosen.status.value},
-            {"status": RegStatus.DISPATCHED.value, "dispatch_id": dispatch_id},
-        )
-    )
     batch.audit(
         ctx.audit_entry(
             AuditAction.UPDATE,
