@@ -18,4 +18,4 @@ for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "tes
                    "POWERTOOLS_LOG_LEVEL": "WARNING"}.items():
     os.environ.setdefault(key, value)
 
-pytest_plugins = ["runtime_fixture"]
+pytest_plugins = ["runtime_fixture", "api_harness"]
