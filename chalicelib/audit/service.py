@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date, timedelta
@@ -12,11 +11,14 @@ from chalicelib.core.audit import AuditEntry, redact
 from chalicelib.core.roles import OFFICERS, Role
 from chalicelib.core.errors import FieldProblem, bad_request, forbidden
 from chalicelib.core.context import Ctx
+from chalicelib.core.csv_export import CsvWriter
 from chalicelib.audit import store as repo
 from chalicelib.core.store import Page
 
 EXPORT_MAX_ROWS = 100_000
 EXPORT_MAX_DAYS = 366
+EXPORT_COLUMNS = ("occurred_at", "action", "entity_type", "entity_id", "actor_id", "actor_email", "actor_roles",
+                  "changed_fields", "old_values", "new_values", "request_id", "source_ip", "channel")
 
 
 def _shown(ctx: Ctx, page: Page[AuditEntry]) -> dict[str, Any]:
@@ -48,11 +50,9 @@ def export_csv(ctx: Ctx, start: date, end: date) -> str:
         raise bad_request("The range ends before it starts.", FieldProblem("to", "must not be before from"))
     if (end - start).days > EXPORT_MAX_DAYS:
         raise bad_request("Export at most one year at a time.", FieldProblem("to", "range longer than 366 days"))
-    out = io.StringIO()
-    fields = ["occurred_at", "action", "entity_type", "entity_id", "actor_id", "actor_email", "actor_roles",
-              "changed_fields", "old_values", "new_values", "request_id", "source_ip", "channel"]
-    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
-    writer.writeheader()
+    out = io.StringIO(newline="")
+    writer = CsvWriter(out, EXPORT_COLUMNS)
+    writer.header()
     rows = 0
     day = start
     while day <= end and rows < EXPORT_MAX_ROWS:
@@ -63,7 +63,7 @@ def export_csv(ctx: Ctx, start: date, end: date) -> str:
                 d = e.model_dump(mode="json")
                 for k in ("actor_roles", "changed_fields", "old_values", "new_values"):
                     d[k] = json.dumps(d[k], sort_keys=True)
-                writer.writerow(d)
+                writer.row(d)
                 rows += 1
             cursor = page.next_cursor
             if not cursor:
