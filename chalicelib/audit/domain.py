@@ -74,11 +74,30 @@ def canonical_json(value: Any) -> str:
     raise TypeError(f"no canonical JSON form for {type(value).__name__}")
 
 
+# Fields added to AuditEntry after v1 of the digest: hashed only when set, so an entry written before
+# they existed keeps the digest it was sealed with (absent and unset are the same state, so any value
+# that is set is covered).
+_ADDED_AFTER_V1 = ("read_rule",)
+
+
+def entry_document(entry: AuditEntry) -> dict[str, Any]:
+    """The entry as the digest and the write-once archive see it: every field, the post-v1 ones if set."""
+    data = entry.model_dump(mode="json")
+    for name in _ADDED_AFTER_V1:
+        if data.get(name) is None:
+            data.pop(name, None)
+    return data
+
+
+def entry_canonical(entry: AuditEntry) -> bytes:
+    """The entry's canonical JSON as UTF-8: the bytes that are hashed and archived."""
+    # "surrogatepass": a lone surrogate (JSON "\ud800" decodes to one) still hashes, deterministically.
+    return canonical_json(entry_document(entry)).encode("utf-8", "surrogatepass")
+
+
 def entry_digest(entry: AuditEntry) -> str:
     """SHA-256 (hex) of the entry's canonical JSON, every field included."""
-    data = entry.model_dump(mode="json")
-    # "surrogatepass": a lone surrogate (JSON "\ud800" decodes to one) still hashes, deterministically.
-    return hashlib.sha256(_ENTRY_TAG + canonical_json(data).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(_ENTRY_TAG + entry_canonical(entry)).hexdigest()
 
 
 # -- seals ---------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Reading the audit trail (modules.md §16.4): by entity, by actor, CSV export for admins."""
+"""Reading the audit trail (modules.md §16.4): by entity, by actor, CSV export for admins.
+
+Every read path shows entries through `core.audit.shown_to`: the records' own read rules (notes'
+visibility, restricted demographics) and the sensitive keys apply to the audit trail as they do to the
+records (docs/audit.md "Read rules")."""
 
 from __future__ import annotations
 
@@ -7,8 +11,12 @@ import json
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.core.audit import AuditEntry, redact
-from chalicelib.core.roles import OFFICERS, Role
+# The modules whose records have audit read rules: imported here so that their rules are registered
+# before any entry is shown, whatever else the process has imported.
+import chalicelib.members.domain  # noqa: F401
+import chalicelib.notes.domain  # noqa: F401
+from chalicelib.core.audit import AuditEntry, Reader, shown_to
+from chalicelib.core.roles import OFFICERS
 from chalicelib.core.errors import FieldProblem, bad_request, forbidden
 from chalicelib.core.context import Ctx
 from chalicelib.core.csv_export import CsvWriter
@@ -21,10 +29,13 @@ EXPORT_COLUMNS = ("occurred_at", "action", "entity_type", "entity_id", "actor_id
                   "changed_fields", "old_values", "new_values", "request_id", "source_ip", "channel")
 
 
+def reader_of(ctx: Ctx) -> Reader:
+    return Reader(ctx.caller.id, ctx.caller.roles)
+
+
 def _shown(ctx: Ctx, page: Page[AuditEntry]) -> dict[str, Any]:
-    is_admin = Role.ADMIN in ctx.caller.roles
-    return {"items": [redact(e.model_dump(mode="json"), is_admin) for e in page.items],
-            "next_cursor": page.next_cursor}
+    reader = reader_of(ctx)
+    return {"items": [shown_to(e, reader) for e in page.items], "next_cursor": page.next_cursor}
 
 
 def query(ctx: Ctx, entity_type: str | None, entity_id: str | None, actor_id: str | None,
@@ -53,6 +64,7 @@ def export_csv(ctx: Ctx, start: date, end: date) -> str:
     out = io.StringIO(newline="")
     writer = CsvWriter(out, EXPORT_COLUMNS)
     writer.header()
+    reader = reader_of(ctx)
     rows = 0
     day = start
     while day <= end and rows < EXPORT_MAX_ROWS:
@@ -60,7 +72,7 @@ def export_csv(ctx: Ctx, start: date, end: date) -> str:
         while rows < EXPORT_MAX_ROWS:
             page = repo.by_day(ctx.store, day, 500, cursor)
             for e in page.items:
-                d = e.model_dump(mode="json")
+                d = shown_to(e, reader)
                 for k in ("actor_roles", "changed_fields", "old_values", "new_values"):
                     d[k] = json.dumps(d[k], sort_keys=True)
                 writer.row(d)
