@@ -1,4 +1,5 @@
-"""UnionCore API: creates the Chalice app, registers each module's Blueprint and the schedules.
+"""UnionCore API: creates the Chalice app, registers each module's Blueprint, the schedules and the
+event handlers (the background job worker, the audit archive's stream consumer).
 
 Routes live in `chalicelib/<module>/routes.py`; a new module adds one line to MODULES.
 """
@@ -11,7 +12,7 @@ from chalice import Chalice, Cron
 
 from chalicelib.audit import integrity as audit_integrity
 from chalicelib.audit import routes as audit
-from chalicelib.core import authorizer
+from chalicelib.core import authorizer, jobs
 from chalicelib.core import routes as core
 from chalicelib.employers import routes as employers
 from chalicelib.employment import routes as employment
@@ -35,3 +36,11 @@ for module in MODULES:
               description="Seal yesterday's audit entries (UTC day) and verify the chain")
 def audit_seal_nightly(event: Any) -> dict[str, Any]:
     return audit_integrity.nightly_job(event)
+
+
+# Background jobs (core/jobs.py): the API invokes this function asynchronously with {"job_id": …}; its
+# name is set in infrastructure/resources.yaml (the API's JOBS_WORKER_FUNCTION). Locally the same worker
+# code runs in a thread of the API process.
+@app.lambda_function(name="jobs_worker")
+def jobs_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return jobs.handle_worker_event(event)

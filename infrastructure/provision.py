@@ -14,7 +14,9 @@ property names to the API shapes. It derives everything from the template:
 
 Only resources that have no local meaning are skipped (``AWS_ONLY_TYPES``: the
 CloudFront distribution in front of the site bucket); bucket-policy statements that
-reference them are dropped.
+reference them are dropped, and so are conditional Deny statements (TLS-only,
+conditional-writes-only): moto evaluates bucket policies without their conditions, so
+locally they would deny every request.
 
 Idempotent: resources are found by name and reused (settings that can be re-applied
 cheaply - bucket settings, role policies, the state machine definition - are).
@@ -575,6 +577,11 @@ class _Provisioner:
         document = {k: self.resolve(v) for k, v in raw["PolicyDocument"].items() if k != "Statement"}
         statements = []
         for statement in raw["PolicyDocument"]["Statement"]:
+            if statement.get("Effect") == "Deny" and "Condition" in statement:
+                # moto evaluates bucket policies WITHOUT their conditions: a conditional deny (TLS only,
+                # conditional writes only) would deny every request. Those conditions have no local
+                # meaning anyway (plain HTTP on 127.0.0.1); unconditional denies are applied and enforced.
+                continue
             try:
                 statements.append(self.resolve(statement))
             except NotLocal:
