@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Cron
+from chalice.app import DynamoDBEvent
 
+from chalicelib.audit import archive as audit_archive_consumer
 from chalicelib.audit import integrity as audit_integrity
 from chalicelib.audit import routes as audit
 from chalicelib.core import authorizer, jobs
@@ -44,3 +46,16 @@ def audit_seal_nightly(event: Any) -> dict[str, Any]:
 @app.lambda_function(name="jobs_worker")
 def jobs_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return jobs.handle_worker_event(event)
+
+
+# The audit trail's write-once archive (docs/audit.md "Archive"): every audit entry and seal, copied from
+# the table's stream to the Object Lock bucket. The real stream ARN is the table's, wired in by
+# infrastructure/resources.yaml (a resource attribute app.py cannot know); locally the runtime polls the
+# table's stream and calls this same function (infrastructure/local_runtime/stream_poller.py).
+AUDIT_STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:us-west-2:000000000000:table/unioncore/stream/see-resources.yaml"
+
+
+@app.on_dynamodb_record(stream_arn=AUDIT_STREAM_ARN_PLACEHOLDER, name="audit_archive", batch_size=100,
+                        starting_position="TRIM_HORIZON", maximum_batching_window_in_seconds=1)
+def audit_archive(event: DynamoDBEvent) -> dict[str, Any]:
+    return audit_archive_consumer.handle(event)

@@ -75,6 +75,7 @@ OUTPUT_FIELDS = {
     "SiteBucketName": "site_bucket",
     "UploadsBucketName": "uploads_bucket",
     "ReportsBucketName": "reports_bucket",
+    "AuditArchiveBucketName": "audit_archive_bucket",
     "UserPoolId": "user_pool_id",
     "UserPoolClientId": "user_pool_client_id",
     "ImportStateMachineArn": "import_state_machine_arn",
@@ -155,6 +156,7 @@ class ProvisionedResources:
     user_pool_client_id: str
     import_state_machine_arn: str
     sender_email: str
+    audit_archive_bucket: str = ""
     local_time_zone: str = DEFAULT_TIME_ZONE
     allowed_origins: str = ""
     # The template's Globals.Function.Environment.Variables, resolved (those that can be).
@@ -191,6 +193,7 @@ class ProvisionedResources:
             "USER_POOL_CLIENT_ID": self.user_pool_client_id,
             "UPLOADS_BUCKET": self.uploads_bucket,
             "REPORTS_BUCKET": self.reports_bucket,
+            "AUDIT_ARCHIVE_BUCKET": self.audit_archive_bucket,
             "IMPORT_STATE_MACHINE_ARN": self.import_state_machine_arn,
             "SENDER_EMAIL": self.sender_email,
             "LOCAL_TIME_ZONE": self.local_time_zone,
@@ -290,6 +293,10 @@ def _only(logical_id: str, props: Mapping[str, Any], known: set[str]) -> None:
             "infrastructure/provision.py to apply them (or drop them from the template)")
 
 
+def _true(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
 def _tags(tags: list[dict[str, str]] | None) -> list[dict[str, str]]:
     return [{"Key": t["Key"], "Value": t["Value"]} for t in tags or []]
 
@@ -326,6 +333,7 @@ class _Provisioner:
         self.refs: dict[str, str] = {}
         self.attrs: dict[str, dict[str, str]] = {}
         self.aws_only: set[str] = set()
+        self.fragments: set[str] = set()
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -429,6 +437,13 @@ class _Provisioner:
         }
         for logical_id in self.ordered():
             spec = self.resources[logical_id]
+            if "Type" not in spec:
+                # A fragment merged into a resource `chalice package` generates from app.py (a Lambda
+                # function's event source, name or environment): no Lambda runs locally - the local
+                # runtime calls the same handlers itself - so there is nothing to create.
+                _only(logical_id, spec, {"Properties"})
+                self.fragments.add(logical_id)
+                continue
             rtype = spec["Type"]
             if rtype in AWS_ONLY_TYPES:
                 self.aws_only.add(logical_id)
@@ -514,7 +529,7 @@ class _Provisioner:
         props = self.resolve(raw)
         _only(logical_id, props, {
             "BucketName", "PublicAccessBlockConfiguration", "OwnershipControls", "VersioningConfiguration",
-            "BucketEncryption", "LifecycleConfiguration", "Tags"})
+            "BucketEncryption", "LifecycleConfiguration", "Tags", "ObjectLockEnabled", "ObjectLockConfiguration"})
         # On AWS the account id keeps bucket names globally unique; moto is one account.
         name = str(props["BucketName"]).removesuffix(f"-{self.account_id}")
         s3 = self.client("s3")
@@ -526,6 +541,8 @@ class _Provisioner:
             create: dict[str, Any] = {"Bucket": name}
             if self.region != "us-east-1":
                 create["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+            if _true(props.get("ObjectLockEnabled")):
+                create["ObjectLockEnabledForBucket"] = True  # only at creation (it turns versioning on)
             s3.create_bucket(**create)
         if "PublicAccessBlockConfiguration" in props:
             s3.put_public_access_block(Bucket=name,
@@ -543,6 +560,16 @@ class _Provisioner:
                     api_rule["BucketKeyEnabled"] = rule["BucketKeyEnabled"]
                 rules.append(api_rule)
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if "ObjectLockConfiguration" in props:
+            wanted = self._object_lock(logical_id, props)
+            try:
+                current = s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
+            except ClientError:
+                current = {}
+            retention = ((current.get("Rule") or {}).get("DefaultRetention") or {})
+            current = {**current, "Rule": {"DefaultRetention": {k: v for k, v in retention.items() if v}}}
+            if current != wanted:  # re-applying is refused by moto once the bucket holds objects
+                s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=wanted)
         if "LifecycleConfiguration" in props:
             rules = [self._lifecycle_rule(logical_id, r) for r in props["LifecycleConfiguration"]["Rules"]]
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
@@ -554,6 +581,21 @@ class _Provisioner:
             "DomainName": f"{name}.s3.amazonaws.com",
             "RegionalDomainName": f"{name}.s3.{self.region}.amazonaws.com",
         }
+
+    @staticmethod
+    def _object_lock(logical_id: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        if not _true(props.get("ObjectLockEnabled")):
+            raise TemplateError(f"{logical_id}: ObjectLockConfiguration needs ObjectLockEnabled: true")
+        config = props["ObjectLockConfiguration"]
+        _only(f"{logical_id}.ObjectLockConfiguration", config, {"ObjectLockEnabled", "Rule"})
+        out: dict[str, Any] = {"ObjectLockEnabled": config.get("ObjectLockEnabled", "Enabled")}
+        if "Rule" in config:
+            retention = config["Rule"]["DefaultRetention"]
+            _only(f"{logical_id}.ObjectLockConfiguration.Rule.DefaultRetention", retention, {"Mode", "Days", "Years"})
+            # Template parameters resolve to text; the API wants numbers.
+            out["Rule"] = {"DefaultRetention": {k: (int(v) if k in ("Days", "Years") else v)
+                                                for k, v in retention.items()}}
+        return out
 
     @staticmethod
     def _lifecycle_rule(logical_id: str, rule: Mapping[str, Any]) -> dict[str, Any]:

@@ -154,6 +154,12 @@ class FindingKind(StrEnum):
     BROKEN_LINK = "broken_link"  # a seal's `prev` is not the previous day's seal hash
     SEAL_ALTERED = "seal_altered"  # a seal's stored hash does not match its own contents
     MISSING_SEAL = "missing_seal"  # a day inside the sealed span has no seal
+    # The table against the write-once archive (audit/archive.py):
+    NOT_ARCHIVED = "not_archived"  # in the table, not in the archive (after the grace period)
+    ARCHIVE_DIFFERS = "archive_differs"  # in the table, different from its archived copy
+    ARCHIVED_ONLY = "archived_only"  # in the archive, gone from the table (deleted or moved to another day)
+    ARCHIVE_REWRITTEN = "archive_rewritten"  # an archived object has a second version or a delete marker
+    TAMPERING_SEEN = "tampering_seen"  # the stream consumer saw an audit item changed or removed
 
 
 @dataclass(frozen=True)

@@ -47,4 +47,4 @@ def audit_export_status(req: Req, job_id: str) -> dict[str, Any]:
 def audit_integrity_check(req: Req) -> dict[str, Any]:
     end = req.query.get("to", datetime.now(UTC).date() - timedelta(days=1))
     start = req.query.get("from", end - timedelta(days=6) if end.toordinal() > 7 else end)
-    return integrity.verify_for_admin(req.auth, start, end)
+    return integrity.verify_for_admin(req.auth, start, end, with_archive=bool(req.query.get("archive")))

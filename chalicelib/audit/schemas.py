@@ -17,6 +17,7 @@ AUDIT_FILTERS = (QueryParam("entity_type"), QueryParam("entity_id"), QueryParam(
 INTEGRITY_RANGE = (
     QueryParam("from", "date", "first UTC day (default: 7 days before `to`)"),
     QueryParam("to", "date", "last UTC day (default: yesterday)"),
+    QueryParam("archive", "boolean", "also compare the table with the write-once archive (docs/audit.md)"),
 )
 
 AuditPage = PageOf[AuditEntry]
@@ -33,6 +34,7 @@ class IntegrityReportView(DomainModel):
     entries_checked: int
     findings: list[dict[str, Any]]
     days: list[dict[str, Any]]
+    archive: dict[str, Any]
 
 
 class ExportRequest(DomainModel):
