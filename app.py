@@ -55,7 +55,7 @@ def jobs_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
 AUDIT_STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:us-west-2:000000000000:table/unioncore/stream/see-resources.yaml"
 
 
-@app.on_dynamodb_record(stream_arn=AUDIT_STREAM_ARN_PLACEHOLDER, name="audit_archive", batch_size=100,
+@app.on_dynamodb_record(stream_arn=AUDIT_STREAM_ARN_PLACEHOLDER, name="audit_archive", batch_size=1000,
                         starting_position="TRIM_HORIZON", maximum_batching_window_in_seconds=1)
 def audit_archive(event: DynamoDBEvent) -> dict[str, Any]:
     return audit_archive_consumer.handle(event)

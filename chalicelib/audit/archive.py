@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -199,6 +200,19 @@ class MemoryArchive:
 # -- the stream consumer -----------------------------------------------------------------------------------
 
 
+_puts: ThreadPoolExecutor | None = None
+_puts_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """Puts of a batch run side by side (S3 latency, not CPU, bounds them); one pool per container."""
+    global _puts
+    with _puts_lock:
+        if _puts is None:
+            _puts = ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="archive")
+        return _puts
+
+
 @dataclass
 class ArchiveOutcome:
     archived: int = 0
@@ -240,13 +254,12 @@ def archive_records(records: Iterable[Mapping[str, Any]], archive: Archive) -> A
             "archive_key": tamper.key})
         todo.append(tamper)
     if todo:
-        with ThreadPoolExecutor(max_workers=min(PUT_THREADS, len(todo))) as pool:
-            for obj, created in zip(todo, pool.map(archive.put_once, todo), strict=True):
-                outcome.keys.append(obj.key)
-                if created:
-                    outcome.archived += 1
-                else:
-                    outcome.already += 1
+        for obj, created in zip(todo, _pool().map(archive.put_once, todo), strict=True):
+            outcome.keys.append(obj.key)
+            if created:
+                outcome.archived += 1
+            else:
+                outcome.already += 1
     if outcome.tampering:
         metrics.add_metric(name="AuditArchiveTampering", unit=MetricUnit.Count, value=outcome.tampering)
     return outcome
@@ -343,5 +356,4 @@ def backfill(store: Store, archive: Archive, day: date) -> int:
         objects.extend(seal_part_object(p) for p in parts)
     if not objects:
         return 0
-    with ThreadPoolExecutor(max_workers=min(PUT_THREADS, len(objects))) as pool:
-        return sum(pool.map(archive.put_once, objects))
+    return sum(_pool().map(archive.put_once, objects))
