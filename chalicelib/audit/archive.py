@@ -7,13 +7,15 @@ The table stays the working copy; the archive is the evidence. `compare_day` che
 without downloading anything: each object's body is the record's canonical JSON and its ETag (SSE-S3,
 single-part PUT) is the MD5 of that body, so one listing per day compares every entry.
 
-Object keys (one object per item, written with `If-None-Match: *`, i.e. only ever created):
+Object keys (one object per item, written with `If-None-Match: *`, i.e. only ever created), day first so
+that one listing per day returns everything the comparison needs:
 
-    entries/<yyyy-mm-dd>/<entry id>.json         the entry (entry_canonical: what its digest hashes)
-    seals/<yyyy-mm-dd>.json                      the day's seal head
-    seals/<yyyy-mm-dd>/<manifest>/<nnnnn>.json   its entry list, part by part
-    tamper/<yyyy-mm-dd>/<stream event id>.json   an audit item changed or removed in the table (which the
-                                                 application never does): the stream's old and new image
+    <yyyy-mm-dd>/entries/<entry id>.json               the entry (entry_canonical: what its digest hashes)
+    <yyyy-mm-dd>/seal.json                             the day's seal head
+    <yyyy-mm-dd>/seal-parts/<manifest>/<nnnnn>.json    its entry list, part by part
+    <yyyy-mm-dd>/tamper/<stream event id>.json         an audit item changed or removed in the table (which
+                                                       the application never does): the stream's old and
+                                                       new image
 """
 
 from __future__ import annotations
@@ -65,15 +67,15 @@ def _kind(pk: str) -> str | None:
 
 def entry_object(entry: AuditEntry) -> ArchiveObject:
     day = entry.model_dump(mode="json", include={"occurred_at"})["occurred_at"][:10]
-    return ArchiveObject(f"entries/{day}/{entry.id}.json", entry_canonical(entry))
+    return ArchiveObject(f"{day}/entries/{entry.id}.json", entry_canonical(entry))
 
 
 def seal_object(head: repo.SealHead) -> ArchiveObject:
-    return ArchiveObject(f"seals/{head.day}.json", canonical_json(dataclasses.asdict(head)).encode())
+    return ArchiveObject(f"{head.day}/seal.json", canonical_json(dataclasses.asdict(head)).encode())
 
 
 def seal_part_object(part: repo.SealPart) -> ArchiveObject:
-    return ArchiveObject(f"seals/{part.day}/{part.manifest}/{part.number:05d}.json",
+    return ArchiveObject(f"{part.day}/seal-parts/{part.manifest}/{part.number:05d}.json",
                          canonical_json(dataclasses.asdict(part)).encode())
 
 
@@ -106,7 +108,7 @@ def tamper_object(record: Mapping[str, Any]) -> ArchiveObject:
     body = {"event_id": record.get("eventID"), "event_name": record.get("eventName"), "keys": ddb.get("Keys"),
             "approximate_creation": str(ddb.get("ApproximateCreationDateTime")),
             "old_image": ddb.get("OldImage"), "new_image": ddb.get("NewImage")}
-    return ArchiveObject(f"tamper/{day}/{record.get('eventID')}.json", canonical_json(body).encode())
+    return ArchiveObject(f"{day}/tamper/{record.get('eventID')}.json", canonical_json(body).encode())
 
 
 # -- where it goes -----------------------------------------------------------------------------------------
@@ -309,7 +311,8 @@ def compare_day(store: Store, archive: Archive, day: date, entries: list[AuditEn
     """The day's entries and seal in the table against the archive (docs/audit.md: what it detects)."""
     iso = day.isoformat()
     report = ArchiveDayReport(day)
-    archived = archive.versions(f"entries/{iso}/")
+    listed = archive.versions(f"{iso}/")  # one listing: entries, seal and tamper records of the day
+    archived = {k: v for k, v in listed.items() if k.startswith(f"{iso}/entries/")}
     seen: set[str] = set()
     for entry in entries:
         obj = entry_object(entry)
@@ -327,7 +330,7 @@ def compare_day(store: Store, archive: Archive, day: date, entries: list[AuditEn
             report.findings.append(Finding(FindingKind.ARCHIVED_ONLY, day, entry_id,
                                            "archived, but gone from the table's day"))
     head = store.get(repo.SEAL_HEADS, (repo.SEALS_PK, repo.seal_sk(iso)), consistent=True)
-    seal_versions = archive.versions(f"seals/{iso}.json").get(f"seals/{iso}.json")
+    seal_versions = listed.get(f"{iso}/seal.json")
     if head is not None:
         if not _check(day, "seal", seal_object(head), seal_versions, report.findings, None):
             sealed_at = datetime.fromisoformat(head.sealed_at)
@@ -335,7 +338,7 @@ def compare_day(store: Store, archive: Archive, day: date, entries: list[AuditEn
                 report.findings.append(Finding(FindingKind.NOT_ARCHIVED, day, None, "seal not in the archive"))
     elif seal_versions and not seal_versions[0].delete_marker:
         report.findings.append(Finding(FindingKind.ARCHIVED_ONLY, day, None, "archived seal, gone from the table"))
-    for key in archive.versions(f"tamper/{iso}/"):
+    for key in (k for k in listed if k.startswith(f"{iso}/tamper/")):
         report.findings.append(Finding(FindingKind.TAMPERING_SEEN, day, None,
                                        f"the stream saw an audit item changed or removed: {key}"))
     report.findings.sort(key=lambda f: (f.entry_id or "", f.kind.value))

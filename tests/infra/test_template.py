@@ -361,7 +361,7 @@ def test_audit_archive_is_write_once_under_compliance_retention(resources: Provi
     denies = [st for st in policy["Statement"] if st["Effect"] == "Deny"]
     assert [set(_as_list(d["Action"])) for d in denies] == [{"s3:DeleteObject", "s3:DeleteObjectVersion"}]
 
-    key = f"entries/2001-01-01/{os.urandom(6).hex()}.json"
+    key = f"2001-01-01/entries/{os.urandom(6).hex()}.json"
     put = s3.put_object(Bucket=bucket, Key=key, Body=b'{"id":"x"}', IfNoneMatch="*", ChecksumAlgorithm="SHA256")
     head = s3.head_object(Bucket=bucket, Key=key)  # (moto 5.1.18 answers GetObjectRetention with a 500)
     assert head["ObjectLockMode"] == "COMPLIANCE"

@@ -31,7 +31,7 @@ def _env(live_runtime: SimpleNamespace) -> tuple[DynamoStore, Any, Any, str, str
 
 
 def _key(e: AuditEntry) -> str:
-    return f"entries/{e.model_dump(mode='json')['occurred_at'][:10]}/{e.id}.json"
+    return f"{e.model_dump(mode='json')['occurred_at'][:10]}/entries/{e.id}.json"
 
 
 def _wait_archived(s3: Any, bucket: str, keys: list[str], timeout_s: float = 300) -> float:
@@ -115,7 +115,7 @@ def test_a_rewrite_of_the_table_is_detected_from_the_archive(call, live_runtime:
     ddb.delete_item(TableName=table, Key=key(entries[2]))
 
     deadline = time.monotonic() + 120
-    while len(s3.list_objects_v2(Bucket=bucket, Prefix=f"tamper/{day}/").get("Contents", [])) < 3:
+    while len(s3.list_objects_v2(Bucket=bucket, Prefix=f"{day}/tamper/").get("Contents", [])) < 3:
         assert time.monotonic() < deadline, "the consumer did not record the three changes"
         time.sleep(0.25)
     for e in entries:

@@ -167,7 +167,9 @@ def test_audit_export_is_an_admin_only_background_job(call) -> None:  # type: ig
     r = call("POST", "/audit/exports", "admin", json={"from": "2001-01-01", "to": "2001-01-02"})
     assert r.status_code == 202 and r.json()["status"] in ("queued", "running", "succeeded")
     assert call("POST", "/audit/exports", "officer", json={"from": "2001-01-01", "to": "2001-01-02"}).status_code == 403
-    assert call("GET", "/audit/export", "admin").status_code == 404  # the synchronous export is gone
+    # The synchronous export is gone: no such route (the local gateway answers an unknown path 401/404).
+    assert ("GET", "/audit/export") not in REGISTRY
+    assert call("GET", "/audit/export", "admin").status_code in (401, 403, 404)
 
 
 def test_openapi_document_lists_every_route(call) -> None:  # type: ignore[no-untyped-def]

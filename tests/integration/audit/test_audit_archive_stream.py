@@ -58,7 +58,7 @@ def test_every_audit_entry_written_reaches_the_archive_and_a_rewrite_is_recorded
     s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-west-2")
     bucket = archive_env.audit_archive_bucket
     for e in entries:
-        body = s3.get_object(Bucket=bucket, Key=f"entries/{day.date()}/{e.id}.json")["Body"].read()
+        body = s3.get_object(Bucket=bucket, Key=f"{day.date()}/entries/{e.id}.json")["Body"].read()
         assert body == entry_canonical(e)
     report = integrity.verify(store, day.date(), day.date(), arc.S3Archive(bucket), datetime.now(UTC))
     assert report.ok and report.archive_entries == 5
@@ -69,9 +69,9 @@ def test_every_audit_entry_written_reaches_the_archive_and_a_rewrite_is_recorded
     item = ddb.get_item(TableName=archive_env.table_name, Key=key)["Item"]
     ddb.put_item(TableName=archive_env.table_name, Item={**item, "actor_id": {"S": "forger"}})  # no condition
     assert poller.poll_once() >= 1
-    body = s3.get_object(Bucket=bucket, Key=f"entries/{day.date()}/{entries[0].id}.json")["Body"].read()
+    body = s3.get_object(Bucket=bucket, Key=f"{day.date()}/entries/{entries[0].id}.json")["Body"].read()
     assert json.loads(body)["actor_id"] == "user-1"
-    tamper = s3.list_objects_v2(Bucket=bucket, Prefix=f"tamper/{day.date()}/")["Contents"]
+    tamper = s3.list_objects_v2(Bucket=bucket, Prefix=f"{day.date()}/tamper/")["Contents"]
     assert len(tamper) == 1
     record = json.loads(s3.get_object(Bucket=bucket, Key=tamper[0]["Key"])["Body"].read())
     assert record["event_name"] == "MODIFY" and record["new_image"]["actor_id"] == {"S": "forger"}

@@ -54,9 +54,9 @@ def test_GIVEN_stream_records_WHEN_consumed_THEN_each_audit_item_is_archived_onc
     out = arc.archive_records(records, archive)
     assert (out.archived, out.already, out.ignored, out.tampering) == (len(entries) + len(seal_keys), 0, 1, 0)
     for e in entries:
-        assert archive.body(f"entries/2026-03-10/{e.id}.json") == entry_canonical(e)
-    assert json.loads(archive.body("seals/2026-03-10.json") or b"")["entry_count"] == 4
-    assert [k for k in archive.objects if k.startswith("seals/2026-03-10/")]
+        assert archive.body(f"2026-03-10/entries/{e.id}.json") == entry_canonical(e)
+    assert json.loads(archive.body("2026-03-10/seal.json") or b"")["entry_count"] == 4
+    assert [k for k in archive.objects if k.startswith("2026-03-10/seal-parts/")]
     again = arc.archive_records(records, archive)  # the stream delivers at least once
     assert (again.archived, again.already) == (0, len(entries) + len(seal_keys))
 
@@ -70,11 +70,11 @@ def test_GIVEN_an_audit_item_changed_or_removed_WHEN_consumed_THEN_a_tamper_reco
     out = arc.archive_records([_record("MODIFY", key_of(entry), forged, original),
                                _record("REMOVE", key_of(entry), None, forged)], archive)
     assert out.tampering == 2 and out.archived == 2
-    tampered = sorted(k for k in archive.objects if k.startswith("tamper/2026-03-10/"))
+    tampered = sorted(k for k in archive.objects if k.startswith("2026-03-10/tamper/"))
     assert len(tampered) == 2
     bodies = [json.loads(archive.body(k) or b"") for k in tampered]
     assert {b["event_name"] for b in bodies} == {"MODIFY", "REMOVE"}
-    assert archive.body(f"entries/2026-03-10/{entry.id}.json") == entry_canonical(entry)  # untouched
+    assert archive.body(f"2026-03-10/entries/{entry.id}.json") == entry_canonical(entry)  # untouched
 
 
 def _archived_store() -> tuple[MemoryStore, arc.MemoryArchive, list[Any]]:
@@ -131,8 +131,8 @@ def test_GIVEN_an_archived_object_replaced_or_hidden_WHEN_compared_THEN_archive_
     """Object Lock keeps the first version whatever happens; a second version or a delete marker (only
     possible around the bucket policy) is itself a finding, and the first version is what is compared."""
     store, archive, entries = _archived_store()
-    archive.replace(f"entries/2026-03-10/{entries[2].id}.json", b"{}")
-    archive.replace(f"entries/2026-03-10/{entries[3].id}.json", None)
+    archive.replace(f"2026-03-10/entries/{entries[2].id}.json", b"{}")
+    archive.replace(f"2026-03-10/entries/{entries[3].id}.json", None)
     report = integrity.verify(store, DAY, DAY, archive, LATER)
     assert _kinds(report) == {("archive_rewritten", entries[2].id), ("archive_rewritten", entries[3].id)}
 
@@ -153,3 +153,18 @@ def test_GIVEN_days_written_before_the_archive_WHEN_backfilled_THEN_compared_cle
     assert created == 3 + 1 + 1  # entries, the seal, its one part
     assert arc.backfill(store, archive, DAY) == 0
     assert integrity.verify(store, DAY, DAY, archive, LATER).ok
+
+
+def test_GIVEN_the_api_WHEN_more_than_31_days_are_compared_with_the_archive_THEN_400_naming_to() -> None:
+    import pytest
+
+    from chalicelib.core.errors import AppError
+    from factories import ctx_for
+
+    store, archive, _ = _archived_store()
+    admin = ctx_for(store, "admin")
+    with pytest.raises(AppError) as err:
+        integrity.verify_for_admin(admin, DAY - timedelta(days=31), DAY, with_archive=True, archive=archive)
+    assert err.value.status == 400 and err.value.fields[0].name == "to"
+    body = integrity.verify_for_admin(admin, DAY - timedelta(days=30), DAY, with_archive=True, archive=archive)
+    assert body["ok"] and body["archive"]["entries_compared"] == 4
