@@ -58,14 +58,16 @@ def test_GIVEN_a_request_WHEN_the_worker_runs_THEN_the_job_succeeds_with_its_fil
     job, created = jobs.start(ctx, "test_rows", {"rows": 3}, dispatch=started.append)
     assert created and job.status is jobs.JobStatus.QUEUED and started == [job.id]
 
+    clock.now += timedelta(seconds=1)  # entries of one instant would sort by their random ULID part
     done = jobs.run_job(store, job.id, results, clock)
     assert done is not None and done.status is jobs.JobStatus.SUCCEEDED
     assert (done.rows_done, done.percent, done.file_name) == (3, 100, "test_rows.csv")
     assert results.files[done.result_key or ""] == (b"n\r\n0\r\n1\r\n2\r\n", "text/csv; charset=utf-8",
                                                      "test_rows.csv")
+    clock.now += timedelta(seconds=1)
     view = jobs.status(ctx, job.id, "test_rows", results)
     assert view["status"] == "succeeded" and view["download_url"].startswith("memory://jobs/test_rows/")
-    assert view["download_expires_at"] == (T0 + timedelta(minutes=15)).isoformat()
+    assert view["download_expires_at"] == (clock.now + timedelta(minutes=15)).isoformat()
     actions = [e.action.value for e in audit_repo.by_entity(store, "job", job.id, 10, None).items]
     assert actions == ["READ", "UPDATE", "CREATE"]  # link handed out, finished, requested
     # A second delivery of the same job (the runner may deliver twice) changes nothing.
