@@ -1,4 +1,5 @@
-"""UnionCore API: creates the Chalice app, registers each module's Blueprint and the schedules.
+"""UnionCore API: creates the Chalice app, registers each module's Blueprint, the schedules and the
+event handlers (the background job worker, the audit archive's stream consumer).
 
 Routes live in `chalicelib/<module>/routes.py`; a new module adds one line to MODULES.
 """
@@ -8,10 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Cron
+from chalice.app import DynamoDBEvent
 
+from chalicelib.audit import archive as audit_archive_consumer
 from chalicelib.audit import integrity as audit_integrity
 from chalicelib.audit import routes as audit
-from chalicelib.core import authorizer
+from chalicelib.core import authorizer, jobs
 from chalicelib.core import routes as core
 from chalicelib.employers import routes as employers
 from chalicelib.employment import routes as employment
@@ -35,3 +38,24 @@ for module in MODULES:
               description="Seal yesterday's audit entries (UTC day) and verify the chain")
 def audit_seal_nightly(event: Any) -> dict[str, Any]:
     return audit_integrity.nightly_job(event)
+
+
+# Background jobs (core/jobs.py): the API invokes this function asynchronously with {"job_id": …}; its
+# name is set in infrastructure/resources.yaml (the API's JOBS_WORKER_FUNCTION). Locally the same worker
+# code runs in a thread of the API process.
+@app.lambda_function(name="jobs_worker")
+def jobs_worker(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return jobs.handle_worker_event(event)
+
+
+# The audit trail's write-once archive (docs/audit.md "Archive"): every audit entry and seal, copied from
+# the table's stream to the Object Lock bucket. The real stream ARN is the table's, wired in by
+# infrastructure/resources.yaml (a resource attribute app.py cannot know); locally the runtime polls the
+# table's stream and calls this same function (infrastructure/local_runtime/stream_poller.py).
+AUDIT_STREAM_ARN_PLACEHOLDER = "arn:aws:dynamodb:us-west-2:000000000000:table/unioncore/stream/see-resources.yaml"
+
+
+@app.on_dynamodb_record(stream_arn=AUDIT_STREAM_ARN_PLACEHOLDER, name="audit_archive", batch_size=1000,
+                        starting_position="TRIM_HORIZON", maximum_batching_window_in_seconds=1)
+def audit_archive(event: DynamoDBEvent) -> dict[str, Any]:
+    return audit_archive_consumer.handle(event)

@@ -103,7 +103,11 @@ def _integrity(args: argparse.Namespace) -> int:
         out.update(members_checked=checked, problems=problems)
     if not args.members_only:
         start, end = _audit_range(args)
-        report = audit_integrity.verify(store, start, end)
+        archive = audit_integrity.configured_archive() if args.archive else None
+        if args.archive and archive is None:
+            print("no audit archive: set AUDIT_ARCHIVE_BUCKET", file=sys.stderr)
+            return 2
+        report = audit_integrity.verify(store, start, end, archive)
         for f in report.findings:
             print(f"audit {f.day.isoformat()}: {f.kind.value} {f.entry_id or ''} {f.detail}".rstrip(), file=sys.stderr)
         body = report.as_json()
@@ -112,6 +116,24 @@ def _integrity(args: argparse.Namespace) -> int:
         problems += len(report.findings)
     print(json.dumps(out))
     return 1 if problems else 0
+
+
+def _archive_backfill(args: argparse.Namespace) -> int:
+    """Copy the audit entries and seals of a range of days from the table to the write-once archive (days
+    written before the archive existed); objects already archived are left as they are."""
+    from chalicelib.audit.archive import backfill
+
+    archive = audit_integrity.configured_archive()
+    if archive is None:
+        print("no audit archive: set AUDIT_ARCHIVE_BUCKET", file=sys.stderr)
+        return 2
+    start, end = _audit_range(args)
+    created, day = 0, start
+    while day <= end:
+        created += backfill(get_store(), archive, day)
+        day += timedelta(days=1)
+    print(json.dumps({"from": start.isoformat(), "to": end.isoformat(), "archived": created}))
+    return 0
 
 
 def _seal(args: argparse.Namespace) -> int:
@@ -144,12 +166,19 @@ def main(argv: list[str] | None = None) -> int:
                    help="first UTC day of the audit check (default: 31 days up to --to)")
     p.add_argument("--to", type=date.fromisoformat, metavar="YYYY-MM-DD",
                    help="last UTC day of the audit check (default: yesterday)")
+    p.add_argument("--archive", action="store_true",
+                   help="also compare the table with the write-once audit archive (AUDIT_ARCHIVE_BUCKET)")
     only = p.add_mutually_exclusive_group()
     only.add_argument("--members-only", action="store_true")
     only.add_argument("--audit-only", action="store_true")
     p.set_defaults(fn=_integrity)
     p = sub.add_parser("seal-audit", help="seal the finished UTC days of the audit trail (the nightly job)")
     p.set_defaults(fn=_seal)
+    p = sub.add_parser("archive-audit", help="copy days of the audit trail to the write-once archive (backfill)")
+    p.add_argument("--from", dest="from_", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                   help="first UTC day (default: 31 days up to --to)")
+    p.add_argument("--to", type=date.fromisoformat, metavar="YYYY-MM-DD", help="last UTC day (default: yesterday)")
+    p.set_defaults(fn=_archive_backfill)
     args = parser.parse_args(argv)
     try:
         return int(args.fn(args))

@@ -14,10 +14,13 @@ property names to the API shapes. It derives everything from the template:
 
 Only resources that have no local meaning are skipped (``AWS_ONLY_TYPES``: the
 CloudFront distribution in front of the site bucket); bucket-policy statements that
-reference them are dropped. Entries without a ``Type`` are fragments that ``chalice
-package`` deep-merges into a resource it generates (``CHALICE_GENERATED``: the API's
-gateway responses on ``RestAPI``); the local server reproduces those itself
-(``infrastructure/local_runtime/gateway.py``).
+reference them are dropped, and so are conditional Deny statements (TLS-only,
+conditional-writes-only): moto evaluates bucket policies without their conditions, so
+locally they would deny every request. Entries without a ``Type`` are fragments that
+``chalice package`` deep-merges into a resource it generates (``CHALICE_GENERATED``: the
+API's gateway responses on ``RestAPI``; a Lambda function's event source, name or
+environment); the local runtime reproduces those itself (``local_runtime/gateway.py``, the
+stream poller, the job thread).
 
 Secrets are real locally too: ``AWS::SecretsManager::Secret`` becomes a secret in moto's
 Secrets Manager (``SecretString`` resolved, e.g. ``!GetAtt UserPoolClient.ClientSecret``;
@@ -76,7 +79,7 @@ CHALICE_CONFIG_PATH = INFRA_DIR.parent / ".chalice" / "config.json"
 # Types that exist only on AWS; everything referencing them is unavailable locally.
 AWS_ONLY_TYPES = frozenset({"AWS::CloudFront::Distribution", "AWS::CloudFront::OriginAccessControl"})
 # Resources `chalice package` generates; the template may only add properties to them (no Type).
-CHALICE_GENERATED = frozenset({"RestAPI"})
+CHALICE_GENERATED = frozenset({"RestAPI", "APIHandler", "AuditArchive", "JobsWorker"})
 
 # Stack outputs -> ProvisionedResources fields.
 OUTPUT_FIELDS = {
@@ -84,6 +87,7 @@ OUTPUT_FIELDS = {
     "SiteBucketName": "site_bucket",
     "UploadsBucketName": "uploads_bucket",
     "ReportsBucketName": "reports_bucket",
+    "AuditArchiveBucketName": "audit_archive_bucket",
     "UserPoolId": "user_pool_id",
     "UserPoolClientId": "user_pool_client_id",
     "ImportStateMachineArn": "import_state_machine_arn",
@@ -164,6 +168,7 @@ class ProvisionedResources:
     user_pool_client_id: str
     import_state_machine_arn: str
     sender_email: str
+    audit_archive_bucket: str = ""
     local_time_zone: str = DEFAULT_TIME_ZONE
     allowed_origins: str = ""
     # The template's Globals.Function.Environment.Variables, resolved (those that can be).
@@ -200,6 +205,7 @@ class ProvisionedResources:
             "USER_POOL_CLIENT_ID": self.user_pool_client_id,
             "UPLOADS_BUCKET": self.uploads_bucket,
             "REPORTS_BUCKET": self.reports_bucket,
+            "AUDIT_ARCHIVE_BUCKET": self.audit_archive_bucket,
             "IMPORT_STATE_MACHINE_ARN": self.import_state_machine_arn,
             "SENDER_EMAIL": self.sender_email,
             "LOCAL_TIME_ZONE": self.local_time_zone,
@@ -299,6 +305,10 @@ def _only(logical_id: str, props: Mapping[str, Any], known: set[str]) -> None:
             "infrastructure/provision.py to apply them (or drop them from the template)")
 
 
+def _true(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"
+
+
 def _tags(tags: list[dict[str, str]] | None) -> list[dict[str, str]]:
     return [{"Key": t["Key"], "Value": t["Value"]} for t in tags or []]
 
@@ -335,6 +345,7 @@ class _Provisioner:
         self.refs: dict[str, str] = {}
         self.attrs: dict[str, dict[str, str]] = {}
         self.aws_only: set[str] = set()
+        self.fragments: set[str] = set()
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -441,9 +452,14 @@ class _Provisioner:
             spec = self.resources[logical_id]
             rtype = spec.get("Type")
             if rtype is None:
+                # A fragment merged into a resource `chalice package` generates from app.py (the API's
+                # gateway responses, a Lambda function's event source, name or environment): nothing
+                # is created locally - the local runtime reproduces it or calls the same handlers.
                 if logical_id not in CHALICE_GENERATED:
                     raise TemplateError(f"{logical_id}: no Type - only resources chalice generates "
                                         f"({sorted(CHALICE_GENERATED)}) may be merge fragments")
+                _only(logical_id, spec, {"Properties"})
+                self.fragments.add(logical_id)
                 self.aws_only.add(logical_id)
                 continue
             if rtype in AWS_ONLY_TYPES:
@@ -530,7 +546,7 @@ class _Provisioner:
         props = self.resolve(raw)
         _only(logical_id, props, {
             "BucketName", "PublicAccessBlockConfiguration", "OwnershipControls", "VersioningConfiguration",
-            "BucketEncryption", "LifecycleConfiguration", "Tags"})
+            "BucketEncryption", "LifecycleConfiguration", "Tags", "ObjectLockEnabled", "ObjectLockConfiguration"})
         # On AWS the account id keeps bucket names globally unique; moto is one account.
         name = str(props["BucketName"]).removesuffix(f"-{self.account_id}")
         s3 = self.client("s3")
@@ -542,6 +558,8 @@ class _Provisioner:
             create: dict[str, Any] = {"Bucket": name}
             if self.region != "us-east-1":
                 create["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
+            if _true(props.get("ObjectLockEnabled")):
+                create["ObjectLockEnabledForBucket"] = True  # only at creation (it turns versioning on)
             s3.create_bucket(**create)
         if "PublicAccessBlockConfiguration" in props:
             s3.put_public_access_block(Bucket=name,
@@ -559,6 +577,16 @@ class _Provisioner:
                     api_rule["BucketKeyEnabled"] = rule["BucketKeyEnabled"]
                 rules.append(api_rule)
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
+        if "ObjectLockConfiguration" in props:
+            wanted = self._object_lock(logical_id, props)
+            try:
+                current = s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
+            except ClientError:
+                current = {}
+            retention = ((current.get("Rule") or {}).get("DefaultRetention") or {})
+            current = {**current, "Rule": {"DefaultRetention": {k: v for k, v in retention.items() if v}}}
+            if current != wanted:  # re-applying is refused by moto once the bucket holds objects
+                s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=wanted)
         if "LifecycleConfiguration" in props:
             rules = [self._lifecycle_rule(logical_id, r) for r in props["LifecycleConfiguration"]["Rules"]]
             s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
@@ -570,6 +598,21 @@ class _Provisioner:
             "DomainName": f"{name}.s3.amazonaws.com",
             "RegionalDomainName": f"{name}.s3.{self.region}.amazonaws.com",
         }
+
+    @staticmethod
+    def _object_lock(logical_id: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        if not _true(props.get("ObjectLockEnabled")):
+            raise TemplateError(f"{logical_id}: ObjectLockConfiguration needs ObjectLockEnabled: true")
+        config = props["ObjectLockConfiguration"]
+        _only(f"{logical_id}.ObjectLockConfiguration", config, {"ObjectLockEnabled", "Rule"})
+        out: dict[str, Any] = {"ObjectLockEnabled": config.get("ObjectLockEnabled", "Enabled")}
+        if "Rule" in config:
+            retention = config["Rule"]["DefaultRetention"]
+            _only(f"{logical_id}.ObjectLockConfiguration.Rule.DefaultRetention", retention, {"Mode", "Days", "Years"})
+            # Template parameters resolve to text; the API wants numbers.
+            out["Rule"] = {"DefaultRetention": {k: (int(v) if k in ("Days", "Years") else v)
+                                                for k, v in retention.items()}}
+        return out
 
     @staticmethod
     def _lifecycle_rule(logical_id: str, rule: Mapping[str, Any]) -> dict[str, Any]:
@@ -593,6 +636,11 @@ class _Provisioner:
         document = {k: self.resolve(v) for k, v in raw["PolicyDocument"].items() if k != "Statement"}
         statements = []
         for statement in raw["PolicyDocument"]["Statement"]:
+            if statement.get("Effect") == "Deny" and "Condition" in statement:
+                # moto evaluates bucket policies WITHOUT their conditions: a conditional deny (TLS only,
+                # conditional writes only) would deny every request. Those conditions have no local
+                # meaning anyway (plain HTTP on 127.0.0.1); unconditional denies are applied and enforced.
+                continue
             try:
                 statements.append(self.resolve(statement))
             except NotLocal:

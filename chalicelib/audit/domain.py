@@ -28,11 +28,30 @@ _ENTRY_TAG = b"unioncore.audit.entry.v1\n"
 _SEAL_TAG = b"unioncore.audit.seal.v1\n"
 
 
+# Fields added to AuditEntry after v1 of the digest: hashed only when set, so an entry written before
+# they existed keeps the digest it was sealed with (absent and unset are the same state, so any value
+# that is set is covered).
+_ADDED_AFTER_V1 = ("read_rule",)
+
+
+def entry_document(entry: AuditEntry) -> dict[str, Any]:
+    """The entry as the digest and the write-once archive see it: every field, the post-v1 ones if set."""
+    data = entry.model_dump(mode="json")
+    for name in _ADDED_AFTER_V1:
+        if data.get(name) is None:
+            data.pop(name, None)
+    return data
+
+
+def entry_canonical(entry: AuditEntry) -> bytes:
+    """The entry's canonical JSON as UTF-8: the bytes that are hashed and archived."""
+    # "surrogatepass": a lone surrogate (JSON "\ud800" decodes to one) still hashes, deterministically.
+    return canonical_json(entry_document(entry)).encode("utf-8", "surrogatepass")
+
+
 def entry_digest(entry: AuditEntry) -> str:
     """SHA-256 (hex) of the entry's canonical JSON, every field included."""
-    data = entry.model_dump(mode="json")
-    # "surrogatepass": a lone surrogate (JSON "\ud800" decodes to one) still hashes, deterministically.
-    return hashlib.sha256(_ENTRY_TAG + canonical_json(data).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(_ENTRY_TAG + entry_canonical(entry)).hexdigest()
 
 
 # -- seals ---------------------------------------------------------------------------------------
@@ -89,6 +108,12 @@ class FindingKind(StrEnum):
     BROKEN_LINK = "broken_link"  # a seal's `prev` is not the previous day's seal hash
     SEAL_ALTERED = "seal_altered"  # a seal's stored hash does not match its own contents
     MISSING_SEAL = "missing_seal"  # a day inside the sealed span has no seal
+    # The table against the write-once archive (audit/archive.py):
+    NOT_ARCHIVED = "not_archived"  # in the table, not in the archive (after the grace period)
+    ARCHIVE_DIFFERS = "archive_differs"  # in the table, different from its archived copy
+    ARCHIVED_ONLY = "archived_only"  # in the archive, gone from the table (deleted or moved to another day)
+    ARCHIVE_REWRITTEN = "archive_rewritten"  # an archived object has a second version or a delete marker
+    TAMPERING_SEEN = "tampering_seen"  # the stream consumer saw an audit item changed or removed
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from chalicelib.core.errors import FieldProblem, bad_request
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.context import Ctx
 from chalicelib.audit import store as repo
+from chalicelib.audit.archive import Archive, S3Archive, compare_day
 from chalicelib.core.store import Store
 
 # A day is sealed only this long after it ended (UTC): every transaction stamped with that day has
@@ -29,6 +30,7 @@ SETTLE = timedelta(hours=1)
 MAX_DAYS_PER_RUN = 62
 VERIFY_MAX_DAYS = 366
 NIGHTLY_VERIFY_DAYS = 31
+ARCHIVE_API_MAX_DAYS = 31
 DAY_PAGE = 1000
 
 
@@ -101,6 +103,9 @@ class IntegrityReport:
     chain_start: date | None
     sealed_through: date | None
     days: list[DayReport] = field(default_factory=list)
+    archive_compared: bool = False
+    archive_entries: int = 0  # entries compared with their archived copy
+    archive_pending: int = 0  # entries too new to be archived yet (not a finding)
 
     @property
     def findings(self) -> list[Finding]:
@@ -119,13 +124,18 @@ class IntegrityReport:
             "entries_checked": sum(d.entries for d in self.days),
             "findings": [f.as_json() for f in self.findings],
             "days": [{"day": d.day.isoformat(), "status": d.status, "entries": d.entries} for d in self.days],
+            "archive": {"compared": self.archive_compared, "entries_compared": self.archive_entries,
+                        "pending": self.archive_pending},
         }
 
 
-def verify(store: Store, start: date, end: date) -> IntegrityReport:
-    """Recompute seals and links for start..end and compare each sealed day with the entries held now."""
+def verify(store: Store, start: date, end: date, archive: Archive | None = None,
+           now: datetime | None = None) -> IntegrityReport:
+    """Recompute seals and links for start..end and compare each sealed day with the entries held now;
+    with `archive`, also compare every day (sealed or not) with the write-once archive."""
     first, latest = repo.first_seal(store), repo.latest_seal(store)
-    report = IntegrityReport(start, end, first.day if first else None, latest.day if latest else None)
+    report = IntegrityReport(start, end, first.day if first else None, latest.day if latest else None,
+                             archive_compared=archive is not None)
     seals: dict[date, Seal] = {}
     if first and latest:
         lo, hi = max(start, first.day), min(end, latest.day)
@@ -133,15 +143,24 @@ def verify(store: Store, start: date, end: date) -> IntegrityReport:
             seals = {s.day: s for s in repo.seals_between(store, _before(lo) or lo, hi)}
     day = start
     while True:
+        entries = day_entries(store, day) if (archive is not None or day in seals) else []
         if first is None or latest is None or not first.day <= day <= latest.day:
-            report.days.append(DayReport(day, "unsealed"))
+            day_report = DayReport(day, "unsealed", len(entries) if archive is not None else 0)
         elif day not in seals:
-            report.days.append(DayReport(day, "failed", 0, [Finding(FindingKind.MISSING_SEAL, day,
-                                                                    detail="no seal inside the sealed span")]))
+            day_report = DayReport(day, "failed", 0, [Finding(FindingKind.MISSING_SEAL, day,
+                                                              detail="no seal inside the sealed span")])
         else:
             previous_day = _before(day)
             previous = seals.get(previous_day) if previous_day else None
-            report.days.append(verify_day(seals[day], previous, day == first.day, day_entries(store, day)))
+            day_report = verify_day(seals[day], previous, day == first.day, entries)
+        if archive is not None:
+            compared = compare_day(store, archive, day, entries, now or datetime.now(UTC))
+            report.archive_entries += compared.compared
+            report.archive_pending += compared.pending
+            if compared.findings:
+                day_report.findings.extend(compared.findings)
+                day_report.status = "failed"
+        report.days.append(day_report)
         if day >= end:
             return report
         day += timedelta(days=1)
@@ -154,12 +173,32 @@ def check_range(start: date, end: date) -> None:
         raise bad_request("Verify at most 366 days at a time.", FieldProblem("to", "range longer than 366 days"))
 
 
-def verify_for_admin(ctx: Ctx, start: date, end: date) -> dict[str, Any]:
-    """GET /audit/integrity: the report, itself audited like every report (§16.2)."""
+def configured_archive() -> Archive | None:
+    """The write-once archive when this deployment has one (setting AUDIT_ARCHIVE_BUCKET)."""
+    from chalicelib.core.settings import get_settings
+
+    bucket = get_settings().audit_archive_bucket
+    return S3Archive(bucket) if bucket else None
+
+
+def verify_for_admin(ctx: Ctx, start: date, end: date, with_archive: bool = False,
+                     archive: Archive | None = None) -> dict[str, Any]:
+    """GET /audit/integrity: the report, itself audited like every report (§16.2). With `with_archive`,
+    the table is also compared with the write-once archive (docs/audit.md)."""
     check_range(start, end)
-    report = verify(ctx.store, start, end)
+    if with_archive:
+        if (end - start).days >= ARCHIVE_API_MAX_DAYS:
+            # One archive listing per day: keep a request well inside API Gateway's 29 s (the CLI and the
+            # nightly job compare longer ranges).
+            raise bad_request("Compare at most 31 days with the archive at a time.",
+                              FieldProblem("to", "range longer than 31 days with archive=true"))
+        archive = archive or configured_archive()
+        if archive is None:
+            raise bad_request("This deployment has no audit archive.", FieldProblem("archive", "no archive bucket"))
+    report = verify(ctx.store, start, end, archive if with_archive else None, ctx.now())
     ctx.audit_read("audit", "INTEGRITY", bulk=True, report_code="AUDIT_INTEGRITY", format="json",
-                   row_count=len(report.findings), filters={"from": start.isoformat(), "to": end.isoformat()})
+                   row_count=len(report.findings), archive=with_archive,
+                   filters={"from": start.isoformat(), "to": end.isoformat()})
     return report.as_json()
 
 
@@ -175,7 +214,8 @@ def report_failures(report: IntegrityReport) -> None:
             "kinds": kinds, "first_finding": report.findings[0].as_json()})
 
 
-def nightly(store: Store, now: datetime, zone: ZoneInfo, local_hour: int) -> dict[str, Any]:
+def nightly(store: Store, now: datetime, zone: ZoneInfo, local_hour: int,
+            archive: Archive | None = None) -> dict[str, Any]:
     """The scheduled job. It is invoked hourly (EventBridge cron is UTC-only) and works only in the
     configured local hour, so "02:15 America/Los_Angeles" stays right across daylight-saving changes."""
     local = now.astimezone(zone)
@@ -187,7 +227,7 @@ def nightly(store: Store, now: datetime, zone: ZoneInfo, local_hour: int) -> dic
     report: IntegrityReport | None = None
     if first is not None and latest is not None:
         end = latest.day
-        report = verify(store, max(end - timedelta(days=NIGHTLY_VERIFY_DAYS - 1), first.day), end)
+        report = verify(store, max(end - timedelta(days=NIGHTLY_VERIFY_DAYS - 1), first.day), end, archive, now)
         report_failures(report)
     metrics.flush_metrics()
     return {"skipped": False, "sealed": [o.seal.day.isoformat() for o in outcomes if o.written],
@@ -200,4 +240,4 @@ def nightly_job(event: Any) -> dict[str, Any]:
     from chalicelib.core.store import get_store
 
     s = get_settings()
-    return nightly(get_store(), datetime.now(UTC), s.zone, s.audit_seal_local_hour)
+    return nightly(get_store(), datetime.now(UTC), s.zone, s.audit_seal_local_hour, configured_archive())

@@ -1,14 +1,20 @@
-"""Audit routes: entries by record or by actor, the admin CSV export, and the integrity check."""
+"""Audit routes: entries by record or by actor, the admin CSV export (a background job), and the integrity
+check."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalice import Response
-
-from chalicelib.audit import integrity, service
-from chalicelib.audit.schemas import AUDIT_FILTERS, EXPORT_RANGE, INTEGRITY_RANGE, AuditPage, IntegrityReportView
+from chalicelib.audit import exports, integrity, service
+from chalicelib.audit.schemas import (
+    AUDIT_FILTERS,
+    INTEGRITY_RANGE,
+    AuditPage,
+    ExportJobView,
+    ExportRequest,
+    IntegrityReportView,
+)
 from chalicelib.core.api import Api, Req
 from chalicelib.core.roles import ADMINS, STAFF_ACCOUNTS
 
@@ -23,15 +29,17 @@ def audit_list(req: Req) -> dict[str, Any]:
                          req.cursor)
 
 
-@api.route("/audit/export", "GET", roles=ADMINS, query=EXPORT_RANGE, content_type="text/csv",
-           summary="CSV export of the audit trail (admin)")
-def audit_export(req: Req) -> Response:
-    today = datetime.now(UTC).date()
-    start, end = req.query.get("from", today), req.query.get("to", today)
-    csv_text = service.export_csv(req.auth, start, end)
-    return Response(body=csv_text, status_code=200, headers={
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="audit-{start}-{end}.csv"'})
+@api.route("/audit/exports", "POST", roles=ADMINS, body=ExportRequest, status=202, response=ExportJobView,
+           summary="Start a CSV export of the audit trail (admin; a background job)")
+def audit_export_start(req: Req) -> dict[str, Any]:
+    body: ExportRequest = req.body
+    return exports.start(req.auth, body.from_, body.to)
+
+
+@api.route("/audit/exports/{job_id}", "GET", roles=ADMINS, response=ExportJobView,
+           summary="An export job: progress, and the download link once finished (admin, own jobs)")
+def audit_export_status(req: Req, job_id: str) -> dict[str, Any]:
+    return exports.status(req.auth, job_id)
 
 
 @api.route("/audit/integrity", "GET", roles=ADMINS, query=INTEGRITY_RANGE, response=IntegrityReportView,
@@ -39,4 +47,4 @@ def audit_export(req: Req) -> Response:
 def audit_integrity_check(req: Req) -> dict[str, Any]:
     end = req.query.get("to", datetime.now(UTC).date() - timedelta(days=1))
     start = req.query.get("from", end - timedelta(days=6) if end.toordinal() > 7 else end)
-    return integrity.verify_for_admin(req.auth, start, end)
+    return integrity.verify_for_admin(req.auth, start, end, with_archive=bool(req.query.get("archive")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from chalicelib.core.model import DomainModel
+from chalicelib.core.roles import Role
 
 
 class AuditAction(StrEnum):
@@ -53,10 +56,15 @@ class AuditEntry(DomainModel):
     user_agent: str | None = None
     channel: str = "api"
     extra: dict[str, Any] = Field(default_factory=dict)
+    # What the audited record's own read rule needs to decide who may see this entry's values, captured
+    # when the entry is written (the values hold only the changed fields): e.g. a note's visibility before
+    # and after the change and its author. None for records without a read rule. docs/audit.md.
+    read_rule: dict[str, Any] | None = None
 
 
 # Values never shown to anyone but admins (§16.4).
 SENSITIVE_KEYS = frozenset({"password", "tax_id", "token", "secret", "bank_account"})
+REDACTED = "[REDACTED]"
 # Bookkeeping that changes on every write and says nothing about the change.
 _IGNORED = frozenset({"version", "updated_at", "created_at"})
 
@@ -67,10 +75,68 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], dict[str,
     return changed, {k: old.get(k) for k in changed}, {k: new.get(k) for k in changed}
 
 
-def redact(entry: dict[str, Any], is_admin: bool) -> dict[str, Any]:
-    if is_admin:
-        return entry
+# -- who may see what in the audit trail (docs/audit.md "Read rules") ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading the audit trail: enough to apply the records' own read rules."""
+
+    id: str
+    roles: frozenset[Role]
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+
+class EntryView(dict[str, Any]):
+    """An entry as JSON (`AuditEntry.model_dump(mode="json")`) on its way to one reader; rules mask in it."""
+
+    def mask(self, side: str, names: Iterable[str] | None = None) -> None:
+        """Replace the values of `names` (every value when None) on one side ("old_values", "new_values",
+        "extra") with REDACTED; the field names stay, so the reader still sees what changed."""
+        hidden = None if names is None else frozenset(names)
+        values = self.get(side) or {}
+        self[side] = {k: (REDACTED if hidden is None or k in hidden else v) for k, v in values.items()}
+
+
+# A record type's audit read rule masks, in an entry about such a record, what the reader could not see
+# through the record's own routes. Rules are pure functions declared next to the record's rules (its
+# module's domain.py) and registered here by entity type.
+AuditReadRule = Callable[[EntryView, Reader], None]
+_READ_RULES: dict[str, AuditReadRule] = {}
+
+
+def audit_read_rule(*entity_types: str) -> Callable[[AuditReadRule], AuditReadRule]:
+    """Register the function as the audit read rule of these entity types (one rule per type)."""
+
+    def register(rule: AuditReadRule) -> AuditReadRule:
+        for entity_type in entity_types:
+            existing = _READ_RULES.get(entity_type)
+            if existing is not None and existing.__qualname__ != rule.__qualname__:
+                raise ValueError(f"{entity_type} already has an audit read rule ({existing.__qualname__})")
+            _READ_RULES[entity_type] = rule
+        return rule
+
+    return register
+
+
+def read_rule_for(entity_type: str) -> AuditReadRule | None:
+    return _READ_RULES.get(entity_type)
+
+
+def shown_to(entry: AuditEntry, reader: Reader) -> dict[str, Any]:
+    """The entry as `reader` may see it, on every read path of the audit trail (by record, by actor, the
+    export): admins see everything; anyone else gets the record's own read rule applied and sensitive
+    keys masked (§16.4), and never the captured `read_rule` (it names e.g. the author of a hidden note)."""
+    view = EntryView(entry.model_dump(mode="json"))
+    if reader.is_admin:
+        return dict(view)
+    rule = _READ_RULES.get(entry.entity_type)
+    if rule is not None:
+        rule(view, reader)
     for side in ("old_values", "new_values"):
-        values = entry.get(side) or {}
-        entry[side] = {k: ("[REDACTED]" if k in SENSITIVE_KEYS else v) for k, v in values.items()}
-    return entry
+        view.mask(side, SENSITIVE_KEYS)
+    view["read_rule"] = None
+    return dict(view)

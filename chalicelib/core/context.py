@@ -65,8 +65,12 @@ class Ctx:
         entity_id: str,
         old: dict[str, Any] | None = None,
         new: dict[str, Any] | None = None,
+        *,
+        read_rule: dict[str, Any] | None = None,
         **extra: Any,
     ) -> AuditEntry:
+        """The entry of one change. `read_rule`: what the record's audit read rule needs (e.g. a note's
+        visibility and author), recorded now because the values hold only the changed fields."""
         a = self.caller.actor
         changed, old_values, new_values = diff(old or {}, new or {})
         if action in (AuditAction.READ, AuditAction.BULK_READ):
@@ -88,6 +92,7 @@ class Ctx:
             user_agent=a.user_agent,
             channel=a.channel,
             extra=extra,
+            read_rule=read_rule,
         )
 
     def audit_read(self, entity_type: str, entity_id: str, *, bulk: bool = False, **extra: Any) -> None:

@@ -56,6 +56,11 @@ class Settings(BaseModel):
     uploads_bucket: str = Field(default="", alias="UPLOADS_BUCKET")
     reports_bucket: str = Field(default="", alias="REPORTS_BUCKET")
     import_state_machine_arn: str = Field(default="", alias="IMPORT_STATE_MACHINE_ARN")
+    # The write-once archive of the audit trail (S3 Object Lock, docs/audit.md "Archive").
+    audit_archive_bucket: str = Field(default="", alias="AUDIT_ARCHIVE_BUCKET")
+    # The Lambda function that runs background jobs (core/jobs.py). Set on AWS (the API's environment);
+    # unset, jobs run in a background thread of the process that started them (the local runtime).
+    jobs_worker_function: str = Field(default="", alias="JOBS_WORKER_FUNCTION")
     local_time_zone: str = Field(default="America/Los_Angeles", alias="LOCAL_TIME_ZONE")
     # The nightly audit seal + verification runs in this hour of the local time zone (docs/audit.md).
     audit_seal_local_hour: int = Field(default=2, ge=0, le=23, alias="AUDIT_SEAL_LOCAL_HOUR")

@@ -9,8 +9,12 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from chalicelib.core.audit import EntryView, Reader, audit_read_rule
 from chalicelib.core.model import DomainModel
 from chalicelib.core.roles import DEMOGRAPHICS_READERS, OFFICERS, RECORD_KEEPERS, Role
+
+# The entity type of members in the audit trail.
+AUDIT_ENTITY = "member"
 
 
 class CardType(StrEnum):
@@ -213,6 +217,15 @@ def public_view(member: Member, roles: frozenset[Role], own_record: bool) -> dic
         for f in RESTRICTED_FIELDS:
             data.pop(f, None)
     return data
+
+
+@audit_read_rule(AUDIT_ENTITY)
+def member_values_in_the_audit_trail(view: EntryView, reader: Reader) -> None:
+    """§2.1 applied to the audit trail: restricted demographics only for DEMOGRAPHICS_READERS (a member
+    never reads the audit trail, so the own-record exception of `public_view` does not arise)."""
+    if not (reader.roles & DEMOGRAPHICS_READERS):
+        view.mask("old_values", RESTRICTED_FIELDS)
+        view.mask("new_values", RESTRICTED_FIELDS)
 
 
 # -- Status transitions (§2.2) -------------------------------------------------------------------

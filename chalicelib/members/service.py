@@ -21,6 +21,7 @@ from chalicelib.core.roles import DEMOGRAPHICS_READERS, RECORD_KEEPERS
 from chalicelib.core.store import Page, versioned
 from chalicelib.members import store as repo
 from chalicelib.members.domain import (
+    AUDIT_ENTITY,
     ContactUpdate,
     Member,
     MemberCreate,
@@ -36,7 +37,7 @@ from chalicelib.members.domain import (
     summary_of,
 )
 
-ENTITY = "member"
+ENTITY = AUDIT_ENTITY
 _CARD = re.compile(r"^\d{7}$")
 
 # Dispatchers may edit contact and referral fields only (§17); organizers read contact fields.

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from chalicelib.core.audit import EntryView, Reader, audit_read_rule
 from chalicelib.core.model import DomainModel
 from chalicelib.core.roles import MEMBER_READERS, Role
+
+# The entity type of notes in the audit trail.
+AUDIT_ENTITY = "member_note"
 
 
 class NoteCategory(StrEnum):
@@ -47,6 +51,50 @@ def can_read_note(visibility: NoteVisibility, author_id: str, reader_id: str, ro
     if visibility is NoteVisibility.OFFICERS:
         return Role.OFFICER in roles
     return author_id == reader_id
+
+
+def _visibility(value: Any) -> NoteVisibility | None:
+    try:
+        return NoteVisibility(value)
+    except ValueError:
+        return None
+
+
+def audit_read_rule_data(before: Note | None, after: Note) -> dict[str, Any]:
+    """What the audit read rule below needs, recorded with the entry of a note change (its values hold
+    only the changed fields, so an edit of the text alone would not say who may read it)."""
+    return {
+        "visibility_before": before.visibility.value if before else None,
+        "visibility_after": after.visibility.value,
+        "author_id": after.author_id,
+    }
+
+
+@audit_read_rule(AUDIT_ENTITY)
+def note_values_in_the_audit_trail(view: EntryView, reader: Reader) -> None:
+    """§5 applied to the audit trail (admins never get here: they see everything).
+
+    A side of the change (old values, new values) is shown only to a reader who may read the note with
+    the visibility it had on that side (`can_read_note`); the replaced text is an earlier version of the
+    note, which §5 shows to admins only, so old `text` is always masked; a deletion's reason is shown only
+    to a reader of both sides. An entry written without the recorded data (before it existed) falls back
+    to what its values say and, where they do not say, is treated as unreadable (fail closed)."""
+    data = view.get("read_rule") or {}
+    old, new = view.get("old_values") or {}, view.get("new_values") or {}
+    author = str(data.get("author_id") or new.get("author_id") or old.get("author_id") or "")
+    after = _visibility(data.get("visibility_after") or new.get("visibility"))
+    before = _visibility(data.get("visibility_before") or old.get("visibility") or (None if new else after))
+
+    def readable(visibility: NoteVisibility | None) -> bool:
+        return visibility is not None and bool(author) and can_read_note(visibility, author, reader.id, reader.roles)
+
+    if not readable(before):
+        view.mask("old_values")
+    view.mask("old_values", ["text"])
+    if not readable(after):
+        view.mask("new_values")
+    if not (readable(before) and readable(after)):
+        view.mask("extra", ["reason"])
 
 
 def can_change_note(author_id: str, caller_id: str, roles: frozenset[Role]) -> bool:

@@ -13,17 +13,19 @@ from chalicelib.core.store import Page, versioned
 from chalicelib.members import store as members_repo
 from chalicelib.notes import store as repo
 from chalicelib.notes.domain import (
+    AUDIT_ENTITY,
     NOTE_EDITABLE,
     Note,
     NoteCreate,
     NoteUpdate,
     NoteVersion,
+    audit_read_rule_data,
     can_change_note,
     can_read_note,
     earlier_version,
 )
 
-ENTITY = "member_note"
+ENTITY = AUDIT_ENTITY
 
 
 def _can_read(ctx: Ctx, note: Note) -> bool:
@@ -77,7 +79,8 @@ def _commit_note(ctx: Ctx, before: Note, after: Note, action: AuditAction, kept:
     batch.put(after, before.version)
     if kept is not None:
         batch.put(kept)
-    batch.audit(ctx.audit_entry(action, ENTITY, after.id, _audit_view(before), _audit_view(after), **extra))
+    batch.audit(ctx.audit_entry(action, ENTITY, after.id, _audit_view(before), _audit_view(after),
+                                read_rule=audit_read_rule_data(before, after), **extra))
 
     def current() -> dict[str, Any] | None:
         latest = repo.get(ctx.store, before.member_id, before.id)
@@ -131,6 +134,7 @@ def add_note(ctx: Ctx, member_id: str, data: NoteCreate) -> dict[str, Any]:
                 created_at=now, updated_at=now, **data.model_dump())
     batch = ctx.store.batch()
     batch.put(note)
-    batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, note.id, {}, _audit_view(note)))
+    batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, note.id, {}, _audit_view(note),
+                                read_rule=audit_read_rule_data(None, note)))
     batch.commit()
     return note_json(ctx, note)

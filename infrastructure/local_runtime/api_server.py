@@ -250,12 +250,25 @@ def warm_up() -> None:
     gc.freeze()
 
 
+def start_event_sources() -> list[Any]:
+    """What Lambda's event sources do on AWS: the app's DynamoDB stream handlers (the audit archive's
+    consumer) fed from the local table's stream, in background threads of this process. Background jobs
+    need nothing here: core/jobs.py runs them in a thread when no worker function is configured."""
+    import app as app_module
+    from chalicelib.core.settings import get_settings
+    from infrastructure.local_runtime.stream_poller import start_dynamodb_event_sources
+
+    s = get_settings()
+    return start_dynamodb_event_sources(app_module.app, app_module, s.table_name, s.aws_endpoint_url, s.aws_region)
+
+
 def main() -> None:
     host = os.environ.get("UNIONCORE_HOST", "127.0.0.1")
     port = int(os.environ.get("UNIONCORE_PORT", "8765"))
     site = Path(os.environ.get("UNIONCORE_SITE_DIR", Path(__file__).resolve().parents[2] / "static_site"))
     warm_up()
     server = serve(host, port, site)
+    start_event_sources()
     print(f"api-ready http://{host}:{port}", flush=True)
     server.serve_forever()
 

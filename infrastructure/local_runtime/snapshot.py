@@ -10,7 +10,7 @@ What is saved (one JSON file, written atomically):
   survive).  Tables themselves are NOT saved: the provisioner re-creates them
   from infrastructure/resources.yaml before restore.
 * S3: every object (latest version) of every bucket: key, body, content type,
-  metadata, last-modified.  Buckets are pre-created by the provisioner too.
+  metadata, last-modified, Object Lock retention.  Buckets are pre-created by the provisioner too.
 * Cognito: users of every user pool - username, sub, attributes, status,
   enabled, password, MFA flags, group memberships (and the group definitions,
   created if the fresh pool lacks them).  Pools are matched by NAME because
@@ -215,6 +215,9 @@ def _capture_s3(account_id: str, region: str) -> dict[str, list[dict[str, Any]]]
                     "metadata": metadata,
                     "storage_class": key.storage_class,
                     "last_modified": key.last_modified.isoformat(),
+                    # Object Lock (the audit archive): the retention survives a restart.
+                    "lock_mode": key.lock_mode,
+                    "lock_until": key.lock_until,
                 }
             )
         buckets[bucket.name] = objects
@@ -242,6 +245,8 @@ def _restore_s3(buckets: dict[str, list[dict[str, Any]]], account_id: str, regio
             key.set_metadata(metadata)
             if obj.get("last_modified"):
                 key.last_modified = datetime.fromisoformat(obj["last_modified"])
+            if obj.get("lock_mode"):
+                key.lock_mode, key.lock_until = obj["lock_mode"], obj.get("lock_until")
             restored += 1
     return restored
 

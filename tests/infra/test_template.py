@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from infrastructure.provision import (
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infrastructure" / "resources.yaml"
 POLICY_FILE = ROOT / ".chalice" / "policy-dev.json"
+ARCHIVE_POLICY_FILE = ROOT / ".chalice" / "policy-audit-archive.json"
 BIN = Path(sys.executable).parent
 REGION = "us-west-2"
 # A stage of our own: moto's backends are shared by every moto server in this process
@@ -107,6 +109,27 @@ def test_package_merges_and_passes_cfn_lint(packaged: dict[str, Any], template: 
     assert seal_job["Events"]["AuditSealNightlyEvent"] == {"Type": "Schedule",
                                                            "Properties": {"Schedule": "cron(15 * * * ? *)"}}
     assert seal_job["Timeout"] == 900
+    # The audit archive's stream consumer reads THIS table's stream (wired by the merge template; app.py
+    # only holds a placeholder), from the oldest record, with its own role.
+    consumer = merged["Resources"]["AuditArchive"]["Properties"]
+    assert consumer["Handler"] == "app.audit_archive"
+    source = consumer["Events"]["AuditArchiveDynamodbEventSource"]
+    assert source["Type"] == "DynamoDB"
+    assert source["Properties"]["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    assert source["Properties"]["StartingPosition"] == "TRIM_HORIZON"
+    assert consumer["Role"] == {"Fn::GetAtt": ["AuditArchiveRole", "Arn"]}
+    # The job worker: a fixed name the API can invoke, 15 minutes, no retry of a crashed run.
+    worker = merged["Resources"]["JobsWorker"]["Properties"]
+    assert worker["Handler"] == "app.jobs_worker" and worker["Timeout"] == 900
+    assert worker["FunctionName"] == {"Fn::Sub": "unioncore-${Stage}-jobs-worker"}
+    assert worker["EventInvokeConfig"] == {"MaximumRetryAttempts": 0}
+    api_env = merged["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert api_env["JOBS_WORKER_FUNCTION"] == worker["FunctionName"]
+    assert api_env["UNIONCORE_STAGE"] == "dev"  # Chalice's own variables survive the merge
+    archive = merged["Resources"]["AuditArchiveBucket"]["Properties"]
+    assert archive["ObjectLockConfiguration"]["Rule"]["DefaultRetention"] == {
+        "Mode": "COMPLIANCE", "Years": {"Ref": "AuditArchiveRetentionYears"}}
+    assert merged["Parameters"]["AuditArchiveRetentionYears"]["Default"] == 7
 
 
 # --------------------------------------------------------------------------- API Gateway's own answers
@@ -217,6 +240,12 @@ def test_policy_is_least_privilege() -> None:
     assert allowed["s3:GetObject"] == allowed["s3:PutObject"] == [
         {"Fn::Sub": "${UploadsBucket.Arn}/*"}, {"Fn::Sub": "${ReportsBucket.Arn}/*"}]
     assert allowed["states:StartExecution"] == [{"Ref": "ImportStateMachine"}]
+    # The integrity check lists the archive's versions (ETags), never reads, writes or deletes objects.
+    assert allowed["s3:ListBucketVersions"] == [{"Fn::GetAtt": ["AuditArchiveBucket", "Arn"]}]
+    assert not [a for a in allowed if a.startswith("s3:") and a not in
+                ("s3:GetObject", "s3:PutObject", "s3:ListBucketVersions")]
+    assert allowed["lambda:InvokeFunction"] == [{"Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:"
+                                                            "${AWS::AccountId}:function:unioncore-${Stage}-jobs-worker"}]
     for action in (a for a in allowed if a.startswith("cognito-idp:")):
         assert allowed[action] == [{"Fn::GetAtt": ["UserPool", "Arn"]}]
     # The identity secrets by their exact ARNs; other secrets only under the stage's own prefix.
@@ -246,10 +275,40 @@ def test_policy_actions_exist() -> None:
 def test_every_lambda_role_in_the_package_carries_the_policy(packaged: dict[str, Any]) -> None:
     roles = _lambda_roles(packaged["template"])
     assert roles, "chalice generated no Lambda role"
+    assert "AuditArchiveRole" in roles
     for name, role in roles.items():
         documents = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
+        if name == "AuditArchiveRole":
+            # The stream consumer has its own, narrower policy: no table items at all.
+            assert documents == [json.loads(ARCHIVE_POLICY_FILE.read_text())], name
+            continue
         assert _policy() in documents, name
         assert any(_audit_deny(d) for d in documents)
+
+
+def test_archive_consumer_policy_reads_the_stream_and_creates_archive_objects_only() -> None:
+    """The consumer may read the table's stream and put objects in the archive: nothing else (no table
+    items, no S3 read/delete, no retention changes)."""
+    policy = json.loads(ARCHIVE_POLICY_FILE.read_text())
+    allowed: dict[str, list[Any]] = {}
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow" and "NotAction" not in statement
+        for action in _as_list(statement["Action"]):
+            allowed.setdefault(action, []).extend(_as_list(statement["Resource"]))
+    assert allowed.pop("s3:PutObject") == [{"Fn::Sub": "${AuditArchiveBucket.Arn}/*"}]
+    for action in ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"):
+        assert allowed.pop(action) == [{"Fn::Sub": "${Table.Arn}/stream/*"}]
+    assert allowed.pop("dynamodb:ListStreams") == ["*"]  # no resource-level permission exists for it
+    assert set(allowed) == {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                            "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    from cfnlint.data import AdditionalSpecs
+    from cfnlint.helpers import load_resource
+
+    services = load_resource(AdditionalSpecs, "Policies.json")
+    for statement in policy["Statement"]:
+        for action in _as_list(statement["Action"]):
+            service, name = action.split(":", 1)
+            assert name.lower() in services[service]["Actions"], action
 
 
 # --------------------------------------------------------------------------- (b) provisioning on moto
@@ -294,6 +353,7 @@ def test_names_follow_the_stage(resources: ProvisionedResources) -> None:
     assert resources.site_bucket == f"unioncore-{STAGE}-site"
     assert resources.uploads_bucket == f"unioncore-{STAGE}-uploads"
     assert resources.reports_bucket == f"unioncore-{STAGE}-reports"
+    assert resources.audit_archive_bucket == f"unioncore-{STAGE}-audit-archive"
     assert resources.import_state_machine_arn.endswith(f":stateMachine:unioncore-{STAGE}-import")
     assert resources.sender_email == "no-reply@unioncore.example.org"
 
@@ -319,7 +379,8 @@ def test_table_matches_template(resources: ProvisionedResources, endpoint: str, 
 
 def test_buckets_are_private_versioned_encrypted_tls_only(resources: ProvisionedResources, endpoint: str) -> None:
     s3 = _client("s3", endpoint)
-    for bucket in (resources.site_bucket, resources.uploads_bucket, resources.reports_bucket):
+    for bucket in (resources.site_bucket, resources.uploads_bucket, resources.reports_bucket,
+                   resources.audit_archive_bucket):
         assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
         rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
         assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
@@ -329,11 +390,65 @@ def test_buckets_are_private_versioned_encrypted_tls_only(resources: Provisioned
         ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
         assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
         policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-        tls = [s for s in policy["Statement"] if s["Effect"] == "Deny"
-               and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}]
-        assert tls and f"arn:aws:s3:::{bucket}/*" in tls[0]["Resource"]
+        # The TLS-only deny is in the template (below); locally it is left out, because moto evaluates
+        # bucket policies without conditions and would deny every request (provision.py).
+        assert not [s for s in policy["Statement"] if s["Effect"] == "Deny" and "Condition" in s]
         # The CloudFront read grant exists only on AWS: no statement may be left half-resolved.
         assert "${" not in json.dumps(policy)
+    spec = load_template(TEMPLATE)["Resources"]
+    for name in ("SiteBucketPolicy", "UploadsBucketPolicy", "ReportsBucketPolicy", "AuditArchiveBucketPolicy"):
+        tls = [s for s in spec[name]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"
+               and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}]
+        assert len(tls) == 1 and tls[0]["Action"] == "s3:*", name
+
+
+def test_audit_archive_is_write_once_under_compliance_retention(resources: ProvisionedResources,
+                                                                endpoint: str) -> None:
+    """GIVEN the archive bucket as provisioned WHEN an object is archived THEN it carries COMPLIANCE retention
+    of the template's 7 years; a second create-only PUT of the key is refused (412); deleting its version is
+    refused even with the bucket policy out of the way (Object Lock itself), and the object is unchanged."""
+    s3 = _client("s3", endpoint)
+    bucket = resources.audit_archive_bucket
+    lock = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+    assert lock["ObjectLockEnabled"] == "Enabled"
+    assert {k: v for k, v in lock["Rule"]["DefaultRetention"].items() if v} == {"Mode": "COMPLIANCE", "Years": 7}
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    denies = [st for st in policy["Statement"] if st["Effect"] == "Deny"]
+    assert [set(_as_list(d["Action"])) for d in denies] == [{"s3:DeleteObject", "s3:DeleteObjectVersion"}]
+
+    key = f"2001-01-01/entries/{os.urandom(6).hex()}.json"
+    put = s3.put_object(Bucket=bucket, Key=key, Body=b'{"id":"x"}', IfNoneMatch="*", ChecksumAlgorithm="SHA256")
+    head = s3.head_object(Bucket=bucket, Key=key)  # (moto 5.1.18 answers GetObjectRetention with a 500)
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    years = (head["ObjectLockRetainUntilDate"] - datetime.now(UTC)).days / 365
+    assert 6.9 < years < 7.1
+    from botocore.exceptions import ClientError
+
+    with pytest.raises(ClientError) as refused:
+        s3.put_object(Bucket=bucket, Key=key, Body=b"forged", IfNoneMatch="*", ChecksumAlgorithm="SHA256")
+    assert refused.value.response["Error"]["Code"] == "PreconditionFailed"
+    with pytest.raises(ClientError):
+        s3.delete_object(Bucket=bucket, Key=key, VersionId=put["VersionId"])  # the policy refuses it
+    s3.delete_bucket_policy(Bucket=bucket)
+    try:
+        with pytest.raises(ClientError) as locked:
+            s3.delete_object(Bucket=bucket, Key=key, VersionId=put["VersionId"])  # Object Lock refuses it
+        assert locked.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        provision(STAGE, endpoint, REGION)  # puts the bucket policy back
+    assert s3.get_object(Bucket=bucket, Key=key, VersionId=put["VersionId"])["Body"].read() == b'{"id":"x"}'
+
+
+def test_fragments_for_chalice_functions_are_skipped_locally(endpoint: str, tmp_path: Path) -> None:
+    data = load_template(TEMPLATE)
+    assert {n for n, spec in data["Resources"].items() if "Type" not in spec} == {
+        "AuditArchive", "JobsWorker", "APIHandler", "RestAPI"}
+    data["Resources"] = {"AuditArchive": {"Properties": {}, "Metadata": {"x": 1}}}
+    bad = tmp_path / "fragment.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    with pytest.raises(TemplateError, match="Metadata"):
+        provision("infrafrag", endpoint, REGION, template_path=bad)
 
 
 def test_user_pool_groups_and_client(resources: ProvisionedResources, endpoint: str,

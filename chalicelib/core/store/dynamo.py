@@ -12,7 +12,7 @@ from chalicelib.core.errors import DuplicateKey, StaleVersion
 from chalicelib.core.store import keys as core_keys
 from chalicelib.core.store.attrs import from_item, to_attr, to_item
 from chalicelib.core.store.codec import INDEX_KEYS, ItemCodec, Key, UniqueKey, codec_for
-from chalicelib.core.store.ports import MAX_TRANSACTION_ITEMS, Page
+from chalicelib.core.store.ports import MAX_TRANSACTION_ITEMS, Page, refuse_rewrite as _refuse_rewrite
 from chalicelib.core.store.query import Cond, Query
 
 R = TypeVar("R")
@@ -103,6 +103,7 @@ class DynamoWriteBatch:
 
     def put(self, record: Any, expected_version: int | None = None) -> None:
         codec = codec_for(record)
+        _refuse_rewrite(codec, expected_version)
         new_version = 1 if expected_version is None else expected_version + 1
         condition, expr = _condition(expected_version)
         item = to_item(codec.item(record, new_version))
@@ -111,6 +112,7 @@ class DynamoWriteBatch:
 
     def delete(self, record: Any, expected_version: int | None = None) -> None:
         codec = codec_for(record)
+        _refuse_rewrite(codec, expected_version, deleting=True)
         expr = _Expr()
         condition = (f"attribute_exists({expr.name('PK')})" if expected_version is None
                      else f"{expr.name('version')} = {expr.value(expected_version)}")

@@ -12,7 +12,7 @@ from chalicelib.core.errors import DuplicateKey, StaleVersion
 from chalicelib.core.store import keys as core_keys
 from chalicelib.core.store.attrs import AttributeValue, from_item, to_item
 from chalicelib.core.store.codec import INDEX_KEYS, ItemCodec, Key, UniqueKey, codec_for
-from chalicelib.core.store.ports import MAX_TRANSACTION_ITEMS, Page
+from chalicelib.core.store.ports import MAX_TRANSACTION_ITEMS, Page, refuse_rewrite as _refuse_rewrite
 from chalicelib.core.store.query import Query
 
 R = TypeVar("R")
@@ -82,12 +82,14 @@ class MemoryWriteBatch:
 
     def put(self, record: Any, expected_version: int | None = None) -> None:
         codec = codec_for(record)
+        _refuse_rewrite(codec, expected_version)
         new_version = 1 if expected_version is None else expected_version + 1
         self._add(codec.key(record), self._at(expected_version), to_item(codec.item(record, new_version)),
                   record=record)
 
     def delete(self, record: Any, expected_version: int | None = None) -> None:
         codec = codec_for(record)
+        _refuse_rewrite(codec, expected_version, deleting=True)
         check = (lambda current: current is not None) if expected_version is None else self._at(expected_version)
         self._add(codec.key(record), check, None, record=record)
 

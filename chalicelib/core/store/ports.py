@@ -18,6 +18,18 @@ R = TypeVar("R")
 MAX_TRANSACTION_ITEMS = 100
 
 
+class WriteOnce(TypeError):
+    """A write-once item (audit entry, seal) was to be updated or deleted: refused before anything is sent."""
+
+
+def refuse_rewrite(codec: ItemCodec[Any], expected_version: int | None, deleting: bool = False) -> None:
+    """Write-once items (`versioned = False`: audit entries, seals) are only ever created, with
+    `attribute_not_exists`. An update (a put at a version) or a delete of one is a defect in the caller:
+    both twins refuse it here, so no code path can turn into a plain overwrite."""
+    if not codec.versioned and (deleting or expected_version is not None):
+        raise WriteOnce(f"{codec.entity} items are write-once: they can be created, never changed or deleted")
+
+
 @dataclass
 class Page(Generic[T]):
     items: list[T]

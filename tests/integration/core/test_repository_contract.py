@@ -170,6 +170,43 @@ def test_audit_entries_are_write_once(store: Store) -> None:
     assert [e.actor_id for e in audit_repo.by_entity(store, "member", entry.entity_id, 5, None).items] == ["user-1"]
 
 
+def test_audit_entries_and_seals_cannot_be_overwritten_or_deleted_through_any_write_path(store: Store) -> None:
+    """GIVEN an audit entry and a seal WHEN a forged copy is put through every write path of the store
+    (create, a batch's audit, a batch's put without and with a version, a delete) THEN each attempt fails
+    (refused condition, or refused before anything is sent) and the original item is left as it was."""
+    from chalicelib.audit.domain import GENESIS, make_seal
+    from chalicelib.core.store.ports import WriteOnce
+
+    entry = audit(uuid.uuid4().hex)
+    assert store.create(entry) is True
+    forged = entry.model_copy(update={"actor_id": "forger", "new_values": {"phone": "forged"}})
+    assert store.create(forged) is False
+    for attempt in ("audit", "put"):
+        b = store.batch()
+        getattr(b, attempt)(forged)
+        with pytest.raises(StaleVersion):
+            b.commit()
+    for rewrite in (lambda b: b.put(forged, expected_version=0), lambda b: b.put(forged, expected_version=1),
+                    lambda b: b.delete(entry), lambda b: b.delete(entry, expected_version=1)):
+        with pytest.raises(WriteOnce):
+            rewrite(store.batch())
+    stored = audit_repo.by_entity(store, "member", entry.entity_id, 5, None).items
+    assert stored == [entry]
+
+    day = date(1999, 1, 1) + timedelta(days=uuid.uuid4().int % 3000)  # a day of its own on the shared table
+    seal = make_seal(day, GENESIS, [], "2026-01-01T00:00:00+00:00")
+    other = make_seal(day, "f" * 64, [], "2026-01-02T00:00:00+00:00")
+    assert audit_repo.put_seal(store, seal) is True
+    assert audit_repo.put_seal(store, other) is False
+    head = store.get(audit_repo.SEAL_HEADS, (audit_repo.SEALS_PK, audit_repo.seal_sk(day.isoformat())))
+    assert head is not None
+    with pytest.raises(WriteOnce):
+        store.batch().put(head, expected_version=1)
+    with pytest.raises(WriteOnce):
+        store.batch().delete(head)
+    assert audit_repo.get_seal(store, day) == seal
+
+
 def test_organizations_by_code_name_and_contract(store: Store) -> None:
     """GIVEN an employer holding two contract codes WHEN searched THEN code, prefix and contract filters work."""
     name = unique_name() + " ELECTRIC"

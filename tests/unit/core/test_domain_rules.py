@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.core.audit import diff, redact
+from chalicelib.core.audit import AuditAction, AuditEntry, Reader, diff, shown_to
 from chalicelib.employers.domain import normalize_name, ranges_overlap
 from chalicelib.notes.domain import NoteVisibility, can_read_note
 from chalicelib.members.domain import (
@@ -120,9 +120,12 @@ def test_diff_lists_changed_fields_only() -> None:
 
 
 def test_sensitive_values_are_redacted_except_for_admin() -> None:
-    entry = {"old_values": {"tax_id": "123", "city": "A"}, "new_values": {"tax_id": "456"}}
-    assert redact(dict(entry), is_admin=False)["old_values"] == {"tax_id": "[REDACTED]", "city": "A"}
-    assert redact(dict(entry), is_admin=True)["new_values"] == {"tax_id": "456"}
+    entry = AuditEntry(id="e1", occurred_at="2026-03-01T12:00:00Z", action=AuditAction.UPDATE,
+                       entity_type="organization", entity_id="o1", actor_id="u1",
+                       old_values={"tax_id": "123", "city": "A"}, new_values={"tax_id": "456"})
+    officer, admin = Reader("u2", frozenset({Role.OFFICER})), Reader("u3", frozenset({Role.ADMIN}))
+    assert shown_to(entry, officer)["old_values"] == {"tax_id": "[REDACTED]", "city": "A"}
+    assert shown_to(entry, admin)["new_values"] == {"tax_id": "456"}
 
 
 def test_unknown_groups_grant_nothing() -> None:

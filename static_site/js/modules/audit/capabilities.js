@@ -13,7 +13,8 @@ export default /* capabilities */ {
     "narrower": "any record or actor: other roles see entries about their own actions only (services/audit.py query)"
   },
   "audit.export": {
-    "route": "GET /audit/export",
+    "route": "POST /audit/exports",
+    "also": ["GET /audit/exports/{job_id}"],
     "roles": ["admin"]
   }
 };

@@ -1,4 +1,5 @@
-// #/audit: the audit log by record or actor, CSV export (admins).
+// #/audit: the audit log by record or actor, and the CSV export (admins), which the API prepares as a
+// background job: start it, show its progress, then offer the time-limited download link.
 
 import { api } from "../../core/api.js";
 import { base, compose, say, store } from "../../core/forms.js";
@@ -6,16 +7,8 @@ import { options } from "../../core/format.js";
 import { pager } from "../../core/paging.js";
 import { AUDIT_ENTITY_TYPES, auditChanges, auditSummary } from "./format.js";
 
-function downloadBlob(blob, filename) {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+const POLL_MS = [500, 1000, 1000, 2000]; // then every 2 s
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function auditView() {
   const today = new Date();
@@ -28,8 +21,11 @@ export function auditView() {
     filters: { entity_type: "", entity_id: "", actor_id: "" },
     list: pager(),
     exportRange: { from: iso(monthAgo), to: iso(today) },
-    exporting: false,
+    exportErrors: {},
     exportError: "",
+    exportJob: null,
+    exportStarting: false,
+    linkExpired: false,
 
     init() {
       const q = store("route").current.query || {};
@@ -75,21 +71,72 @@ export function auditView() {
       if (e.entity_type === "organization" && e.entity_id && e.entity_id !== "BULK") return `#/employers/${encodeURIComponent(e.entity_id)}`;
       return null;
     },
+    get exportActive() {
+      const status = this.exportJob && this.exportJob.status;
+      return this.exportStarting || status === "queued" || status === "running";
+    },
+    fileSize(bytes) {
+      if (bytes < 1024) return `${bytes} bytes`;
+      if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+      return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+    },
     async exportCsv() {
       this.exportError = "";
-      if (!this.exportRange.from || !this.exportRange.to) {
+      this.exportErrors = {};
+      const { from, to } = this.exportRange;
+      if (!from || !to) {
+        this.exportErrors = { ...(!from && { from: "Choose the first day." }), ...(!to && { to: "Choose the last day." }) };
         this.exportError = "Choose both dates.";
         return;
       }
-      this.exporting = true;
+      this.exportStarting = true;
       try {
-        const blob = await api.download("/audit/export", { from: this.exportRange.from, to: this.exportRange.to });
-        downloadBlob(blob, `audit-${this.exportRange.from}-to-${this.exportRange.to}.csv`);
-        say("Audit export downloaded.");
+        this.exportJob = await api.post("/audit/exports", { from, to });
+        this.linkExpired = false;
+        say(this.exportJob.deduplicated ? "This export is already being prepared." : "Export started.");
+        this.followExport(this.exportJob.id);
       } catch (err) {
+        this.exportErrors = typeof err.fieldMap === "function" ? err.fieldMap() : {};
         this.exportError = err.message;
       } finally {
-        this.exporting = false;
+        this.exportStarting = false;
+      }
+    },
+    async followExport(id) {
+      for (let n = 0; this.exportJob && this.exportJob.id === id; n++) {
+        const status = this.exportJob.status;
+        if (status !== "queued" && status !== "running") break;
+        await sleep(POLL_MS[Math.min(n, POLL_MS.length - 1)]);
+        try {
+          const job = await api.get(`/audit/exports/${encodeURIComponent(id)}`);
+          if (this.exportJob && this.exportJob.id === id) this.exportJob = job;
+        } catch (err) {
+          if (err.status === 0) continue; // offline for a moment: keep following
+          this.exportError = err.message;
+          return;
+        }
+      }
+      const job = this.exportJob;
+      if (!job || job.id !== id) return;
+      if (job.status === "succeeded") {
+        say(`Audit export ready: ${job.rows_done} entries.`);
+        this.expireLinkAt(job.download_expires_at);
+      } else if (job.status === "failed") {
+        this.exportError = job.error || "The export failed. Start it again.";
+      }
+    },
+    expireLinkAt(when) {
+      const ms = Date.parse(when) - Date.now() - 5000;
+      setTimeout(() => { this.linkExpired = true; }, Math.max(0, ms));
+    },
+    async refreshLink() {
+      if (!this.exportJob) return;
+      try {
+        this.exportJob = await api.get(`/audit/exports/${encodeURIComponent(this.exportJob.id)}`);
+        this.linkExpired = false;
+        this.expireLinkAt(this.exportJob.download_expires_at);
+      } catch (err) {
+        this.exportError = err.message;
       }
     },
   });
