@@ -76,3 +76,13 @@ class OutcomeBody(DomainModel):
     registration_id: str = Field(pattern=ID_PATTERN)
     outcome: str = Field(pattern="^(PASSED|EMPLOYER_REJECTED)$")
     version: int = Field(ge=1, description="the request's version")
+
+
+# -- the round's completion, request lifecycle, terminations and corrections (issue 8 §2 end, §3) ------------
+
+
+class VersionBody(DomainModel):
+    """An action on a record at the version the caller saw."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1)
