@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from enum import StrEnum
 
 from chalicelib.referral.domain.calendar import Calendar
+from chalicelib.referral.domain.exemptions import due_after_exemption
+from chalicelib.referral.domain.registration import Registration
 from chalicelib.referral.domain.rules import LocalRules
 
 
@@ -176,3 +179,24 @@ def void_problem(status: str, start_date: date, today: date, entered_in_error: b
             "The job has started: a dispatch is voided after its start date only when it was entered in error.",
         )
     return None
+
+
+def end_dispatch_exemptions(
+    reg: Registration, dispatch_id: str, last_day: date, rules: LocalRules, grace_days: int
+) -> dict[str, Any] | None:
+    """R14.6, R7.8: the under-scale exemptions a dispatch put on the member's other books end with it — on the
+    last day worked, or their own earlier end — and the re-sign due date moves to the first free day +
+    post_exemption_resign_days unless it is already later. The field updates, or None when nothing changes."""
+    ended = []
+    out = []
+    for e in reg.exemptions:
+        if e.dispatch_id == dispatch_id and e.status == "ACTIVE":
+            end = max(e.start, min(e.end, last_day))
+            ended.append(end)
+            out.append(e.model_copy(update={"end": end, "status": "ENDED"}))
+        else:
+            out.append(e)
+    if not ended:
+        return None
+    due = due_after_exemption(max(ended) + timedelta(days=1), reg.re_sign_due_date, rules)
+    return {"exemptions": out, "re_sign_due_date": due, "grace_end_date": due + timedelta(days=grace_days)}

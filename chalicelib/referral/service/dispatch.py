@@ -277,10 +277,10 @@ def _attempt(ctx: Ctx, cmd: DispatchCommand, reads: Reads) -> dict[str, Any]:
         sel = select(w, cmd.registration_id, pass_above=cmd.pass_above, override_reason=cmd.override_reason)
     except Refused as err:
         raise refused(err) from None
-    return _commit(ctx, cmd, reads, rules, w, sel, method, today)
+    return commit_dispatch(ctx, cmd, reads, rules, w, sel, method, today)
 
 
-def _commit(
+def commit_dispatch(
     ctx: Ctx,
     cmd: DispatchCommand,
     reads: Reads,

@@ -116,3 +116,57 @@ def exempt(hall: Hall, registration_id: str, start: date, end: date, reason: str
 
 def marks(hall: Hall, member_id: str, registration_id: str) -> list[Any]:
     return repo.marks_of(hall.store, member_id, registration_id)
+
+
+def dispatch_one(hall: Hall, employer: str, member_id: str, *, referral: date, received: tuple[int, ...],
+                 book: str = "WIRE_SEA", start: date | None = None, **fields: Any) -> dict:
+    """Register `member_id` if needed, enter a request at `received` (local y, m, d, h, mm) for `start` (default
+    the referral date), open the round at the slot on `referral` and dispatch the member from position 1.
+    Returns {"dispatch", "request", "registration_id"}; the clock is left at the dispatch."""
+    from chalicelib.referral.service import context
+
+    live = [r for r in repo.live_of(hall.store, member_id) if r.book_code == book]
+    hall.at(*received)
+    reg_id = live[0].id if live else register(hall, member_id, book)["id"]
+    q = request(hall, employer, start or referral, book=book, **fields)
+    assert q["referral_date"] == referral.isoformat(), q
+    slot = context.books_by_code(hall.store)[book].referral_start_time
+    hh, mm = (int(x) for x in slot.split(":"))
+    hall.at(referral.year, referral.month, referral.day, hh, mm)
+    if repo.round_of(hall.store, book, referral) is None:
+        open_round(hall, book, referral)
+    made = ok(dispatch(hall, q, reg_id, pass_above=True), 201)
+    return {"dispatch": made["dispatch"], "request": q, "registration_id": reg_id}
+
+
+def terminate(hall: Hall, d: dict, raw: str, last_day: date, role: str = "dispatcher", **body: Any) -> Reply:
+    from chalicelib.referral import store as r
+
+    current_d = r.dispatch(hall.store, d["id"])
+    assert current_d is not None
+    return hall.post(f"/dispatches/{d['id']}/terminate", role, {"version": current_d.version, "raw_reason": raw,
+                                                                 "last_day_worked": last_day.isoformat(), **body})
+
+
+def reregister(hall: Hall, member_id: str, registration_id: str, role: str = "staff", **body: Any) -> Reply:
+    reg = registration(hall, registration_id)
+    return hall.post(f"/members/{member_id}/registrations/{registration_id}/reregister", role,
+                     {"version": reg.version, **body})
+
+
+def set_fields(hall: Hall, registration_id: str, **fields: Any) -> None:
+    """Give a registration a history the scenario assumes (counted restorations, marks) straight in the store."""
+    reg = registration(hall, registration_id)
+    batch = hall.store.batch()
+    batch.put(reg.model_copy(update=fields), reg.version)
+    batch.commit()
+
+
+def use_rules(monkeypatch: Any, **local: Any) -> None:
+    """Put a rule set with these local settings in force (S9). Stood in for the settings store, which belongs to
+    the settings-versions work: every use case reads the rules through context.rules_at."""
+    from chalicelib.referral.domain.rules import LocalRules, RuleSet
+    from chalicelib.referral.service import context
+
+    rules = RuleSet(version="rules-test", local=LocalRules(**local))
+    monkeypatch.setattr(context, "rules_at", lambda store, at: rules)
