@@ -195,3 +195,12 @@ class ByNameDispatchBody(DomainModel):
         description="the member's attestation: its text or the signed statement's reference",
     )
     attestation_kind: str = Field(default="signed_statement", pattern="^(portal|signed_statement)$")
+
+
+class ReinstateBody(DomainModel):
+    """S8.2: officers and admins only; the reason is audited."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, description="the registration's version")
+    reason: str = Field(max_length=500, description="at least 10 characters (REASON_TOO_SHORT)")
+    check_mark_count: int | None = Field(default=None, ge=0, le=10, description="the count as of this decision")

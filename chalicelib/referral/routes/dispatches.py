@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.core.api import PAGING, Req
-from chalicelib.core.roles import DISPATCHERS, HALL_STAFF, MEMBER_READERS, Role
+from chalicelib.core.roles import DISPATCHERS, HALL_STAFF, MEMBER_READERS, OFFICERS, Role
 from chalicelib.referral.domain.termination import RawReason
 from chalicelib.referral.routes import api
-from chalicelib.referral.schemas import ReregisterBody, TerminationBody, VoidBody
+from chalicelib.referral.schemas import ReinstateBody, ReregisterBody, TerminationBody, VoidBody
 from chalicelib.referral.service import terminations
 
 
@@ -71,3 +71,15 @@ def registrations_reregister(req: Req, member_id: str, registration_id: str) -> 
     b = req.body
     data = terminations.ReregisterInput(b.version, b.channel, b.received_at)
     return terminations.reregister(req.auth, member_id, registration_id, data)
+
+
+@api.route(
+    "/members/{member_id}/registrations/{registration_id}/reinstate",
+    "POST",
+    roles=OFFICERS,
+    body=ReinstateBody,
+    summary="Reinstate a rolled-off registration with its original APN (S8.2, officers)",
+)
+def registrations_reinstate(req: Req, member_id: str, registration_id: str) -> dict[str, Any]:
+    b = req.body
+    return terminations.reinstate(req.auth, member_id, registration_id, b.version, b.reason, b.check_mark_count)

@@ -816,3 +816,70 @@ def member_dispatches(ctx: Ctx, member_id: str, limit: int, cursor: str | None) 
 
 
 __all__ = ["TerminationInput", "follow_up", "reregister", "roll_off", "roll_off_everywhere", "terminate", "void"]
+
+
+# -- reinstatement (S8.2) ------------------------------------------------------------------------------------
+
+
+def reinstate(
+    ctx: Ctx, member_id: str, registration_id: str, version: int, reason: str, check_mark_count: int | None
+) -> dict[str, Any]:
+    """S8.2: an officer or admin returns a ROLLED_OFF registration to REGISTERED (error correction, grievance
+    settlement; reason of at least 10 characters): the original APN and place, the check-mark count decided now
+    (default: the count, kept within the book's maximum), last_re_sign_at = now. It takes back the member's one
+    live registration on the book (ALREADY_REGISTERED if the member registered anew meanwhile)."""
+    text = (reason or "").strip()
+    if len(text) < MIN_REASON:
+        raise AppError(
+            400,
+            "REASON_TOO_SHORT",
+            f"Give a reason of at least {MIN_REASON} characters.",
+            [FieldProblem("reason", f"at least {MIN_REASON} characters")],
+        )
+    reg = next((r for r in repo.registrations_of(ctx.store, member_id) if r.id == registration_id), None)
+    if reg is None:
+        raise not_found("Registration")
+    versioned.require_version(version, reg.version, lambda: reg.model_dump(mode="json"), "registration")
+    now = ctx.now()
+    rules = context.rules_at(ctx.store, now)
+    book = _book(ctx, reg.book_code)
+    marks = min(reg.check_mark_count, book.max_check_marks) if check_mark_count is None else check_mark_count
+    if not 0 <= marks <= book.max_check_marks:
+        raise bad_request(
+            "A registered member holds at most the book's maximum of marks.",
+            FieldProblem("check_mark_count", f"0 to {book.max_check_marks}"),
+        )
+    due, grace = re_sign_dates(rules.calendar.local_date(now), book.re_sign_days, book.grace_period_days)
+    batch = ctx.store.batch()
+    try:
+        after = changes.stage_transition(
+            ctx,
+            batch,
+            rules,
+            reg,
+            Action.REINSTATE,
+            reason_code="REINSTATED",
+            reason=text,
+            check_mark_count=marks,
+            last_re_sign_at=now,
+            re_sign_due_date=due,
+            grace_end_date=grace,
+            rereg_deadline_at=None,
+            rereg_outcome=None,
+            open_dispatch_id=None,
+        )
+    except Refused as err:
+        raise _refused(err, 403 if err.code == "FORBIDDEN" else 409) from None
+    batch.create_unique(repo.live_registration_key(member_id, reg.book_code), reg.id)
+    versioned.commit(
+        batch,
+        current=lambda: reg.model_dump(mode="json"),
+        what="registration",
+        duplicates=lambda _: AppError(
+            409,
+            "ALREADY_REGISTERED",
+            "The member holds a newer live registration on this book.",
+            [FieldProblem("registration_id", "already registered on the book")],
+        ),
+    )
+    return {"registration": after.model_copy(update={"version": reg.version + 1}).model_dump(mode="json")}

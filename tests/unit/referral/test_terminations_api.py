@@ -632,3 +632,26 @@ def test_R12_5_a_quit_expires_pending_bids_and_leaves_the_others(hall: Hall, e1:
     ok(terminate(hall, made["dispatch"], "quit", date(2026, 3, 2)))
     statuses = [(b.status.value, b.status_reason) for q in qs for b in repo.bids_on(hall.store, q["id"])]
     assert statuses == [("EXPIRED", "MEMBER_ROLLED_OFF"), ("WITHDRAWN", None)]
+
+
+def test_AS_093_only_an_officer_reinstates_with_the_original_apn(hall: Hall, e1: str) -> None:
+    """GIVEN M20's TECHNICIAN registration ROLLED_OFF by a quit WHEN a dispatcher reinstates it THEN FORBIDDEN; WHEN
+    an officer reinstates it with a reason THEN it is REGISTERED with the original APN and re-sign due today + 30."""
+    m20, made, others = _m20_working_on_four_books(hall, e1)
+    hall.at(2026, 3, 2, 16, 0)
+    ok(terminate(hall, made["dispatch"], "quit", date(2026, 3, 2)))
+    tech = registration(hall, others[2])
+    path = f"/members/{m20}/registrations/{tech.id}/reinstate"
+    hall.at(2026, 3, 5, 10, 0)
+    body = {"version": tech.version, "reason": "grievance settled 2026-03-05, case 114"}
+    refused = hall.post(path, "dispatcher", body)
+    assert (refused.status, refused.error["code"]) == (403, "FORBIDDEN")
+    assert hall.post(path, "officer", {**body, "reason": "error"}).error["code"] == "REASON_TOO_SHORT"
+    back = ok(hall.post(path, "officer", body))["registration"]
+    assert (back["status"], back["apn"], back["registered_at"]) == ("REGISTERED", tech.apn_text,
+                                                                    tech.registered_at.isoformat().replace(
+                                                                        "+00:00", "Z"))
+    assert back["re_sign_due_date"] == "2026-04-04" and back["status_reason"] == "REINSTATED"
+    assert tech.id in [r.id for r in repo.full_queue(hall.store, "TECHNICIAN")]
+    twice = hall.post(path, "officer", {**body, "version": back["version"]})
+    assert twice.error["code"] == "INVALID_TRANSITION"
