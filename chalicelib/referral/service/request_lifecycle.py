@@ -205,8 +205,18 @@ def move_referral_date(ctx: Ctx, request_id: str, version: int, new_date: date, 
             )
     except Refused as err:
         raise _refused(err) from None
+    walked = any(o in ("PASSED", "PASSED_NO_BID") for o in q.outcomes.values())
     for day in (q.referral_date, new_date):
         rnd = repo.round_of(ctx.store, q.book_code, day)
+        if day == q.referral_date and walked and rnd is not None and rnd.status is RoundStatus.IN_PROGRESS:
+            # Moving a walked request out of its open round would let those who passed escape their marks.
+            raise AppError(
+                409,
+                "REQUEST_WALKED",
+                "This request was walked in its open round: complete the round "
+                "first, then move the open position to a later date.",
+                [FieldProblem("referral_date", "walked in an open round")],
+            )
         if rnd is not None and rnd.status is RoundStatus.COMPLETING:
             raise AppError(
                 409,

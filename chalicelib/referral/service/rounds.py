@@ -575,6 +575,16 @@ def pass_remaining(ctx: Ctx, book_code: str, referral_date: date, request_id: st
         )
     now = ctx.now()
     rules = context.rules_at(ctx.store, now)
+    rnd = repo.round_of(ctx.store, book_code, referral_date)
+    walking = rnd is not None and rnd.status in (RoundStatus.IN_PROGRESS, RoundStatus.COMPLETED)
+    if not (request.emergency or walking) or rules.calendar.local_date(now) < referral_date:
+        # Passing members before their round is open would charge them for a walk that never happened.
+        raise AppError(
+            409,
+            "ROUND_NOT_OPEN",
+            "Walk a request in its open round (or as an emergency walk after it).",
+            [FieldProblem("referral_date", rnd.status.value if rnd else "NOT_STARTED")],
+        )
     walker = _Walker(ctx, book_code, rules)
     pending = _pending_bidders(repo.bids_on(ctx.store, request_id))
     w = walker.walk(request, pending)

@@ -85,7 +85,8 @@ def test_S2_2_many_dispatchers_one_member_two_requests_exactly_one_dispatch(hall
         t.join()
     wins = [r for r in results if isinstance(r, dict)]
     assert len(wins) == 1 and len(results) == 10
-    assert {r for r in results if isinstance(r, str)} <= {"ALREADY_DISPATCHED", "NOT_IN_QUEUE", "CONCURRENT_UPDATE"}
+    assert {r for r in results if isinstance(r, str)} <= {"ALREADY_DISPATCHED", "NOT_IN_QUEUE", "REQUEST_NOT_OPEN",
+                                                           "CONCURRENT_UPDATE"}
     state = repo.referral_state(hall.store, m)
     assert state is not None and state.open_dispatch_id == wins[0]["dispatch"]["id"]  # type: ignore[index]
     assert sorted(current(hall, q["id"])["positions_dispatched"] for q in qs) == [0, 1]

@@ -552,3 +552,33 @@ def test_R13_3_a_by_name_dispatch_bypasses_queue_order_and_says_so(hall: Hall, e
     made = ok(_by_name_dispatch(hall, q), 201)
     assert made["dispatch"]["queue_position"] == 3 and made["flags"] == []
     assert made["decision"]["by_name"]["why"].startswith("BY_NAME")
+
+
+def test_S1_4_a_position_given_back_is_re_offered_on_a_later_date_the_dispatcher_moves_it_to(hall: Hall,
+                                                                                              e1: str) -> None:
+    """GIVEN a request walked and filled in the Fri 2026-03-13 round (start Sat 03-14) WHEN the dispatch is voided
+    before the start THEN the request is OPEN again; moving it while its round is open and walked is refused; once
+    the round has completed it moves to Mon 03-16 and that sheet offers it afresh."""
+    people = new_members(hall, 3)
+    hall.at(2026, 3, 12, 9, 0)
+    regs = register_all(hall, people)
+    hall.at(2026, 3, 12, 10, 0)
+    q = request(hall, e1, date(2026, 3, 14))
+    hall.at(2026, 3, 13, 8, 30)
+    open_round(hall, "WIRE_SEA", date(2026, 3, 13))
+    made = ok(dispatch(hall, q, regs[1], pass_above=True), 201)["dispatch"]
+    ok(hall.post(f"/dispatches/{made['id']}/void", "dispatcher", {"version": 1, "reason": "employer phoned: not yet"}))
+    assert current(hall, q["id"])["status"] == "OPEN"
+    path = f"/labor-requests/{q['id']}/referral-date"
+    walked = hall.post(path, "dispatcher", {"version": current(hall, q["id"])["version"],
+                                            "referral_date": "2026-03-16"})
+    assert walked.error["code"] == "REQUEST_WALKED"
+    hall.post(f"/rounds/WIRE_SEA/2026-03-13/requests/{q['id']}/pass-remaining", "dispatcher",
+              {"version": current(hall, q["id"])["version"]})
+    ok(complete(hall, "WIRE_SEA", date(2026, 3, 13)))
+    moved = ok(hall.post(path, "dispatcher", {"version": current(hall, q["id"])["version"],
+                                              "referral_date": "2026-03-16", "reason": "re-offer (S1.4)"}))
+    assert (moved["referral_date"], moved["outcomes"]) == ("2026-03-16", {})
+    hall.at(2026, 3, 16, 8, 30)
+    sheet = ok(hall.get("/rounds/WIRE_SEA/2026-03-16/sheet", "dispatcher"))
+    assert [c["outcome"] for c in sheet["requests"][0]["candidates"]] == [None, None, None]

@@ -405,3 +405,22 @@ def test_S3_4_a_member_dispatched_earlier_in_the_round_is_skipped_and_their_othe
     ok(complete(hall, "WIRE_SEA", TUE))
     [bid] = repo.bids_on(hall.store, second["id"])
     assert (bid.status.value, bid.status_reason) == ("NOT_SELECTED", "ALREADY_DISPATCHED")
+
+
+def test_S3_3_the_rest_of_the_queue_is_passed_only_in_an_open_round(hall: Hall) -> None:
+    """GIVEN a request whose round is not open WHEN the dispatcher records the rest as PASSED THEN ROUND_NOT_OPEN
+    (nobody is charged for a walk that never happened); in the open round it records every open candidate."""
+    e1 = new_employer(hall, "E ONE", "WIREPERSON")
+    people = new_members(hall, 3)
+    hall.at(2026, 3, 2, 10, 0)
+    regs = register_all(hall, people)
+    hall.at(2026, 3, 2, 11, 0)
+    q = request(hall, e1, TUE)
+    path = f"/rounds/WIRE_SEA/{TUE.isoformat()}/requests/{q['id']}/pass-remaining"
+    assert hall.post(path, "dispatcher", {"version": 1}).error["code"] == "ROUND_NOT_OPEN"
+    hall.at(2026, 3, 3, 8, 30)
+    open_round(hall, "WIRE_SEA", TUE)
+    outcome(hall, q, regs[0], "EMPLOYER_REJECTED")
+    done = pass_remaining(hall, q)
+    assert done["passed"] == 2 and current(hall, q["id"])["outcomes"] == {
+        regs[0]: "EMPLOYER_REJECTED", regs[1]: "PASSED", regs[2]: "PASSED"}
