@@ -93,9 +93,19 @@ class EmploymentRecord(DomainModel):
     reason: str | None = None
     book: str | None = None
     request_number: str | None = None
+    dispatch_number: str | None = None
     short_call: bool | None = None
     by_name: bool | None = None
     termination_reason: str | None = None
+    # Set when a dispatch-sourced job ends (referral S5, S7): days counted by the referral rules, the
+    # classification, the raw reason's comment; a voided dispatch (S8.1) marks its record void instead.
+    working_days: int | None = None
+    calendar_days: int | None = None
+    hours: str | None = None  # exact decimal text
+    classification: str | None = None
+    termination_comment: str | None = None
+    voided_at: str | None = None
+    void_reason: str | None = None
     corrected_at: str | None = None
     correction_reason: str | None = None
     created_at: str
@@ -104,7 +114,7 @@ class EmploymentRecord(DomainModel):
 
     @property
     def is_current(self) -> bool:
-        return self.end_date is None
+        return self.end_date is None and self.voided_at is None
 
 
 class EmploymentTimeline(DomainModel):
@@ -127,6 +137,8 @@ def overlapping(
 ) -> EmploymentRecord | None:
     """§4.2: the first other job of the member whose period overlaps start..end, if any."""
     for other in jobs:
+        if other.voided_at is not None:
+            continue  # a voided dispatch (S8.1) was never a job
         if other.id != skip_id and periods_overlap(start, end, other.start_date, other.end_date):
             return other
     return None

@@ -198,3 +198,50 @@ def add_dispatch_job(ctx: Ctx, batch: WriteBatch, job: EmploymentRecord, timelin
     batch.create_unique(repo.current_job_key(job.member_id), job.id)
     batch.put(job)
     batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, job.id, {}, _audit_view(job)))
+
+
+def _dispatch_job_change(ctx: Ctx, batch: WriteBatch, before: EmploymentRecord, after: EmploymentRecord,
+                         timeline: EmploymentTimeline | None, **extra: Any) -> None:
+    """Stage a dispatch-sourced record's change (§4.3: only through dispatch actions) into the dispatch action's
+    own transaction: the member's timeline at its next version, the record under its version, the
+    one-current-job marker released when this record held it, and the audit entry with old and new values."""
+    now = after.updated_at
+    if timeline is None:
+        batch.put(EmploymentTimeline(member_id=before.member_id, updated_at=now))
+    else:
+        batch.put(timeline.model_copy(update={"updated_at": now}), timeline.version)
+    marker = repo.current_job_key(before.member_id)
+    if before.is_current and not after.is_current and ctx.store.owner_of(marker) == before.id:
+        batch.release_unique(marker, before.id)
+    batch.put(after, before.version)
+    batch.audit(ctx.audit_entry(AuditAction.UPDATE, ENTITY, after.id, _audit_view(before), _audit_view(after),
+                                **extra))
+
+
+def end_dispatch_job(ctx: Ctx, batch: WriteBatch, job: EmploymentRecord, timeline: EmploymentTimeline | None, *,
+                     last_day_worked: Any, end_rate: str | None, raw_reason: str, classification: str,
+                     working_days: int, calendar_days: int, hours: str | None, comment: str | None
+                     ) -> EmploymentRecord:
+    """Referral S5/S7: a dispatch's termination ends its employment record (end date = last day worked; a job
+    cancelled before it started ends on its start date with 0 days), staged into the termination's batch."""
+    if not dispatch_sourced(job):
+        raise unprocessable("NOT_DISPATCH_SOURCED", "Only a dispatch's own record ends with its termination.")
+    end = max(last_day_worked, job.start_date)
+    after = job.model_copy(update={
+        "end_date": end, "end_hourly_rate": end_rate, "termination_reason": raw_reason,
+        "classification": classification, "working_days": working_days, "calendar_days": calendar_days,
+        "hours": hours, "termination_comment": comment, "updated_at": ctx.clock().isoformat()})
+    _dispatch_job_change(ctx, batch, job, after, timeline, source_action="TERMINATE")
+    return after
+
+
+def void_dispatch_job(ctx: Ctx, batch: WriteBatch, job: EmploymentRecord, timeline: EmploymentTimeline | None,
+                      reason: str) -> EmploymentRecord:
+    """Referral S8.1: a voided dispatch's record is marked voided (kept for the trail, never a job: not current,
+    never overlapping another), staged into the void's batch."""
+    if not dispatch_sourced(job):
+        raise unprocessable("NOT_DISPATCH_SOURCED", "Only a dispatch's own record is voided with it.")
+    now = ctx.clock().isoformat()
+    after = job.model_copy(update={"voided_at": now, "void_reason": reason, "updated_at": now})
+    _dispatch_job_change(ctx, batch, job, after, timeline, source_action="VOID", reason=reason)
+    return after

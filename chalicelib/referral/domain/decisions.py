@@ -48,13 +48,15 @@ class DecisionRecord(DomainModel):
     charges: list[dict[str, Any]] = Field(default_factory=list)
     out_of_order_override: str | None = None
     by_name: dict[str, Any] | None = None  # anti-collusion confirmation and attestation reference (R13.2)
+    summary: dict[str, Any] | None = None  # round completion: t*, unfilled, the round's counts (S3.5, S4)
     actor_id: str
     sequence: int  # place in the book's chain for the referral date (1, 2, …)
     prev_hash: str = GENESIS
     hash: str = ""
 
     def digest(self) -> str:
-        body = self.model_dump(mode="json", exclude={"hash"})
+        # A record without a summary hashes exactly as records did before the field existed.
+        body = self.model_dump(mode="json", exclude={"hash"} | ({"summary"} if self.summary is None else set()))
         return hashlib.sha256(_TAG + canonical_json(body).encode("utf-8")).hexdigest()
 
     def sealed(self) -> DecisionRecord:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from chalicelib.referral.domain.calendar import Calendar
+from chalicelib.referral.domain.records import Dispatch
 from chalicelib.referral.domain.registration import Registration, RegStatus
 from chalicelib.referral.domain.requests import LaborRequest
 from chalicelib.referral.domain.rules import LocalRules
@@ -117,3 +118,21 @@ def integrity_problems(regs: Iterable[Registration], max_marks: dict[str, int]) 
     problems += [f"member {m} has {n} live registrations on {b}" for (m, b), n in live.items() if n > 1]
     problems += [f"member {m} is dispatched from {n} registrations" for m, n in dispatched.items() if n > 1]
     return problems
+
+
+def overdue_short_calls(
+    dispatches: Iterable[Dispatch], run: date, cal: Calendar, rules: LocalRules
+) -> list[DutyAction]:
+    """N9 / R9.8: open short-call dispatches that have passed short_call_max_working_days (10) working days —
+    counted as R9.3 counts them, through the day before R — are flagged OVERDUE_SHORT_CALL (their termination
+    will classify as a long call)."""
+    from chalicelib.referral.domain.termination import working_days_worked
+
+    out = []
+    for d in dispatches:
+        if not (d.is_open and d.short_call):
+            continue
+        worked = working_days_worked(d.start_date, run - timedelta(days=1), d.referral_date, cal)
+        if worked > rules.short_call_max_working_days:
+            out.append(DutyAction("N9", d.id, "FLAG", {"flag": "OVERDUE_SHORT_CALL", "working_days": str(worked)}))
+    return out

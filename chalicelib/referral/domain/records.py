@@ -74,6 +74,8 @@ class Dispatch(DomainModel):
     dispatched_at: datetime
     dispatched_by: str
     terminated: dict[str, Any] | None = None  # S5: raw reason, last day, days, classification …
+    voided: dict[str, Any] | None = None  # S8.1: when, by whom, why
+    flags: list[str] = Field(default_factory=list)  # e.g. OVERDUE_SHORT_CALL (R9.8)
     rule_set_version: str
     created_at: str
     updated_at: str
@@ -87,6 +89,8 @@ class Dispatch(DomainModel):
 class RoundStatus(StrEnum):
     NOT_STARTED = "NOT_STARTED"
     IN_PROGRESS = "IN_PROGRESS"
+    # S3.5 under way: the sheet is closed to dispatch; each request's marks are being charged (resumable).
+    COMPLETING = "COMPLETING"
     COMPLETED = "COMPLETED"
 
 
@@ -101,6 +105,9 @@ class Round(DomainModel):
     opened_at: datetime | None = None
     opened_by: str | None = None
     completed_at: datetime | None = None
+    completed_by: str | None = None
+    sealed_hash: str | None = None  # S3.5: the chain head when the round completed (its ROUND_COMPLETED record)
+    summary: dict[str, Any] | None = None  # requests, marks charged / suppressed, roll-offs (daily summary)
     chain_sequence: int = 0
     chain_head: str = GENESIS
     bidding_outage: str | None = None  # R8.12: who declared it and why

@@ -152,6 +152,89 @@ def status_after_fill(requested: int, dispatched: int) -> RequestStatus:
     return RequestStatus.FILLED if dispatched >= requested else RequestStatus.PARTIALLY_FILLED
 
 
+class RequestAction(StrEnum):
+    """Named actions that change a labor request's status (§8.2)."""
+
+    FILL = "FILL"  # a dispatch (S1.3)
+    REOPEN = "REOPEN"  # a dispatch rejected, no-show or voided before the start (S1.4)
+    EDIT = "EDIT"  # S1.2 (positions may change, so the status follows the counts)
+    MOVE_REFERRAL_DATE = "MOVE_REFERRAL_DATE"  # R3.6
+    CANCEL = "CANCEL"  # employer cancels, reason required
+    EXPIRE = "EXPIRE"  # N5: effective start date passed
+
+
+_LIVE_REQUEST = frozenset({RequestStatus.OPEN, RequestStatus.PARTIALLY_FILLED})
+_DISPATCHED_ON = frozenset({RequestStatus.PARTIALLY_FILLED, RequestStatus.FILLED})
+
+# §8.2 as data: the statuses an action may start from and the status it leads to; None = by the counts (S1.3:
+# none dispatched → OPEN, fewer than requested → PARTIALLY_FILLED, all → FILLED). CANCELLED and EXPIRED are
+# terminal: no action starts from them.
+REQUEST_TRANSITIONS: dict[RequestAction, tuple[frozenset[RequestStatus], RequestStatus | None]] = {
+    RequestAction.FILL: (_LIVE_REQUEST, None),
+    RequestAction.REOPEN: (_DISPATCHED_ON, None),
+    RequestAction.EDIT: (_LIVE_REQUEST | {RequestStatus.FILLED}, None),
+    RequestAction.MOVE_REFERRAL_DATE: (_LIVE_REQUEST, None),
+    RequestAction.CANCEL: (_LIVE_REQUEST | {RequestStatus.FILLED}, RequestStatus.CANCELLED),
+    RequestAction.EXPIRE: (_LIVE_REQUEST, RequestStatus.EXPIRED),
+}
+
+
+def request_next_status(
+    current: RequestStatus, action: RequestAction, *, requested: int, dispatched: int
+) -> RequestStatus:
+    """§8.2: the status `action` leads to, given the counts after it (`dispatched` already includes the change);
+    `Refused(REQUEST_NOT_OPEN)` when the action may not start from `current`."""
+    from chalicelib.referral.domain.registration import Refused
+
+    allowed_from, target = REQUEST_TRANSITIONS[action]
+    if current not in allowed_from:
+        raise Refused(
+            "REQUEST_NOT_OPEN",
+            f"A {current.value.lower()} request cannot {action.value.lower().replace('_', ' ')}.",
+            "status",
+        )
+    if target is not None:
+        return target
+    if dispatched > requested or dispatched < 0:
+        raise Refused("POSITIONS_EXCEEDED", "More dispatched than requested.", "positions_requested")
+    return status_after_fill(requested, dispatched)
+
+
+# S1.2: after bidding opens (or once anyone is dispatched) only these may change — and positions may grow.
+ALWAYS_EDITABLE = frozenset({"comments", "report_to", "contact"})
+# Fields that identify the request (its number, book and employer) never change: cancel and re-create.
+NEVER_EDITABLE = frozenset({"employer_id", "book_code", "received_at", "emergency", "named_member_id"})
+
+
+def edit_problem(request: LaborRequest, changes: dict[str, object], at: datetime) -> tuple[str, str, str] | None:
+    """S1.2: (code, field, message) of the first change the rules refuse, or None.
+
+    While OPEN with nobody dispatched and before bidding opens, every field may change. After that only
+    comments, report-to, contact details and an increase of positions; anything else needs cancel and
+    re-create. Positions never go below those already dispatched, and a by-name request has exactly one (R13.1).
+    """
+    locked = at >= request.bidding_opens_at or request.status is not RequestStatus.OPEN
+    for name, value in changes.items():
+        if name in NEVER_EDITABLE:
+            return "EDIT_LOCKED", name, "This field identifies the request: cancel it and enter a new one."
+        if name == "positions_requested":
+            new = int(value)  # type: ignore[call-overload]
+            if request.by_name and new != 1:
+                return "BY_NAME_ONE_POSITION", name, "A by-name request has one position per named member (R13.1)."
+            if new < request.positions_dispatched:
+                return (
+                    "POSITIONS_BELOW_DISPATCHED",
+                    name,
+                    f"{request.positions_dispatched} already dispatched: positions cannot go below that.",
+                )
+            if locked and new < request.positions_requested:
+                return "EDIT_LOCKED", name, "After bidding opens positions may only be increased (S1.2)."
+            continue
+        if locked and name not in ALWAYS_EDITABLE:
+            return "EDIT_LOCKED", name, "After bidding opens this field cannot change: cancel and re-create (S1.2)."
+    return None
+
+
 class LaborRequest(DomainModel):
     """S1.1 (the fields the rules read, plus what the board shows)."""
 
@@ -168,7 +251,9 @@ class LaborRequest(DomainModel):
     worksite_city: str | None = None
     worksite_region: str | None = None
     report_to: str | None = None
+    contact: str | None = None  # the employer's contact for this request (name, phone)
     received_at: datetime
+    received_note: str | None = None  # R3.5: why received_at is more than 15 minutes before entry
     received_via: str = "phone"
     entered_at: datetime
     entered_by: str

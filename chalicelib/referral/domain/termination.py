@@ -4,10 +4,13 @@ to the registration it came from. First matching row of S6 wins."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 from enum import StrEnum
 
 from chalicelib.referral.domain.calendar import Calendar
+from chalicelib.referral.domain.exemptions import due_after_exemption
+from chalicelib.referral.domain.registration import Registration
 from chalicelib.referral.domain.rules import LocalRules
 
 
@@ -120,3 +123,80 @@ def classify(
             return pending(Classification.SHORT_CALL_END, Outcome.PENDING_RESTORE, "6", counts=True)
         return pending(Classification.SHORT_CALL_END, Outcome.PENDING_NEW_APN, "7")
     return Classified(Classification.LONG_CALL_ENDED, Outcome.CLOSED, "8", wd, cd, False, None)
+
+
+# -- what a classified termination does (S6 → the registration, R6, R12, S1.4) ------------------------------
+
+RESTORE = "RESTORE"
+RESTORE_COUNTED = "RESTORE_COUNTED"  # S6 row 6: +1 counted restoration when restored on time (R9.5)
+NEW_APN = "NEW_APN"
+
+
+def rereg_outcome(c: Classified) -> str | None:
+    """The `rereg_outcome` a PENDING_REREGISTRATION registration carries until the member reports back (R6.3)."""
+    if c.outcome is Outcome.PENDING_RESTORE:
+        return RESTORE_COUNTED if c.counts_toward_limit else RESTORE
+    if c.outcome is Outcome.PENDING_NEW_APN:
+        return NEW_APN
+    return None
+
+
+def ended_dispatch_status(raw: RawReason) -> str:
+    """§8.4: a no-show ends NO_SHOW, a rejection after an accepted bid REJECTED, anything else TERMINATED."""
+    if raw is RawReason.NO_SHOW:
+        return "NO_SHOW"
+    if raw is RawReason.BID_REJECT_QUIT:
+        return "REJECTED"
+    return "TERMINATED"
+
+
+def reopens_request(end_status: str, today: date, start_date: date) -> bool:
+    """S1.4: a dispatch that ends REJECTED, NO_SHOW or VOIDED before the job starts gives its position back.
+    The start day itself counts as before: the member never started work."""
+    return end_status in ("REJECTED", "NO_SHOW", "VOIDED") and today <= start_date
+
+
+def blackout_window(event_day: date, rules: LocalRules) -> tuple[date, date]:
+    """R12.2: blocked from the event date through event + blackout_days − 1; eligible again on event +
+    blackout_days (quit 2026-03-02 → blocked 03-02 … 03-15, eligible 03-16)."""
+    return event_day, event_day + timedelta(days=rules.blackout_days)
+
+
+def on_time(received_at: datetime, deadline: datetime) -> bool:
+    """R6.3, §2.1.3: a re-registration counts when received by the deadline, minute-inclusive (17:00:59 is in
+    time for a 17:00 deadline, 17:01:00 is not)."""
+    return received_at.replace(second=0, microsecond=0) <= deadline
+
+
+def void_problem(status: str, start_date: date, today: date, entered_in_error: bool) -> tuple[str, str] | None:
+    """S8.1: a dispatch may be voided while DISPATCHED or CHECKED_IN (§8.4), only before its start date or when
+    it was entered in error. (code, message) of the refusal, or None."""
+    if status not in ("DISPATCHED", "CHECKED_IN"):
+        return "DISPATCH_NOT_OPEN", f"A {status.lower()} dispatch cannot be voided."
+    if today >= start_date and not entered_in_error:
+        return (
+            "VOID_AFTER_START",
+            "The job has started: a dispatch is voided after its start date only when it was entered in error.",
+        )
+    return None
+
+
+def end_dispatch_exemptions(
+    reg: Registration, dispatch_id: str, last_day: date, rules: LocalRules, grace_days: int
+) -> dict[str, Any] | None:
+    """R14.6, R7.8: the under-scale exemptions a dispatch put on the member's other books end with it — on the
+    last day worked, or their own earlier end — and the re-sign due date moves to the first free day +
+    post_exemption_resign_days unless it is already later. The field updates, or None when nothing changes."""
+    ended = []
+    out = []
+    for e in reg.exemptions:
+        if e.dispatch_id == dispatch_id and e.status == "ACTIVE":
+            end = max(e.start, min(e.end, last_day))
+            ended.append(end)
+            out.append(e.model_copy(update={"end": end, "status": "ENDED"}))
+        else:
+            out.append(e)
+    if not ended:
+        return None
+    due = due_after_exemption(max(ended) + timedelta(days=1), reg.re_sign_due_date, rules)
+    return {"exemptions": out, "re_sign_due_date": due, "grace_end_date": due + timedelta(days=grace_days)}

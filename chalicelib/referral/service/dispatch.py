@@ -36,7 +36,7 @@ from chalicelib.referral.domain.decisions import CandidateRow, DecisionRecord
 from chalicelib.referral.domain.eligibility import RequestFacts
 from chalicelib.referral.domain.records import DayCounter, Dispatch, Method, ReferralState, Round, RoundStatus
 from chalicelib.referral.domain.registration import Action, Refused, Registration
-from chalicelib.referral.domain.requests import NoMarkReason, dispatch_number, status_after_fill
+from chalicelib.referral.domain.requests import NoMarkReason, RequestAction, dispatch_number, request_next_status
 from chalicelib.referral.domain.round import Selection, Walk, select, walk
 from chalicelib.referral.service import changes, context
 
@@ -238,7 +238,18 @@ def _attempt(ctx: Ctx, cmd: DispatchCommand, reads: Reads) -> dict[str, Any]:
     today = cal.local_date(now)
     if request.emergency:
         method = Method.EMERGENCY
+    elif reads.round is not None and reads.round.status is RoundStatus.COMPLETED:
+        # S3.5, S1.4: once the round is over, a position still open is filled by an emergency walk in queue
+        # order; it charges no marks (the round's charges are done).
+        method = Method.EMERGENCY
     else:
+        if reads.round is not None and reads.round.status is RoundStatus.COMPLETING:
+            raise AppError(
+                409,
+                "ROUND_COMPLETING",
+                "This round is being completed; dispatch again once it has completed (emergency walk).",
+                [FieldProblem("referral_date", "the round is completing")],
+            )
         if reads.round is None or reads.round.status is not RoundStatus.IN_PROGRESS:
             raise AppError(
                 409,
@@ -266,12 +277,23 @@ def _attempt(ctx: Ctx, cmd: DispatchCommand, reads: Reads) -> dict[str, Any]:
         sel = select(w, cmd.registration_id, pass_above=cmd.pass_above, override_reason=cmd.override_reason)
     except Refused as err:
         raise refused(err) from None
-    return _commit(ctx, cmd, reads, rules, w, sel, method, today)
+    return commit_dispatch(ctx, cmd, reads, rules, w, sel, method, today)
 
 
-def _commit(
-    ctx: Ctx, cmd: DispatchCommand, reads: Reads, rules: Any, w: Walk, sel: Selection, method: Method, today: date
+def commit_dispatch(
+    ctx: Ctx,
+    cmd: DispatchCommand,
+    reads: Reads,
+    rules: Any,
+    w: Walk,
+    sel: Selection,
+    method: Method,
+    today: date,
+    *,
+    by_name: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """Everything S2.1 writes, in one transaction. `by_name` (R13): the dispatcher's anti-collusion confirmation
+    and the member's attestation — the dispatch, its employment record and its BY_NAME decision say so."""
     now, iso = ctx.now(), ctx.now().isoformat()
     request = reads.request
     chosen = next(r for r in reads.queue if r.id == sel.chosen.registration_id)
@@ -281,7 +303,9 @@ def _commit(
     number = dispatch_number(cmd.referral_date, counter.value + 1)
     dispatch_id, decision_id, job_id = new_ulid(), new_ulid(), new_ulid()
     outcome = (
-        Outcome.DISPATCHED_IN_PERSON
+        Outcome.DISPATCHED_BY_NAME
+        if by_name is not None
+        else Outcome.DISPATCHED_IN_PERSON
         if method in (Method.MORNING_REFERRAL, Method.EMERGENCY)
         else Outcome.DISPATCHED_BID
     )
@@ -316,7 +340,7 @@ def _commit(
         contract_code=request.contract_code,
         agreement_type=request.agreement_type.value,
         short_call=request.short_call,
-        by_name=False,
+        by_name=by_name is not None,
         under_scale=under_scale,
         check_in_required=check_in,
         check_in_deadline=rules.calendar.at(request.referral_date, rules.local.check_in_deadline_time)
@@ -356,7 +380,7 @@ def _commit(
     ]
     decision = DecisionRecord(
         id=decision_id,
-        kind="DISPATCH",
+        kind="BY_NAME" if by_name is not None else "DISPATCH",
         book_code=cmd.book_code,
         referral_date=cmd.referral_date,
         request_id=request.id,
@@ -369,15 +393,19 @@ def _commit(
         snapshot_at=now,
         candidates=rows,
         out_of_order_override=sel.override_reason,
+        by_name=by_name,
         actor_id=ctx.caller.id,
         sequence=rnd.chain_sequence + 1,
         prev_hash=rnd.chain_head,
     ).sealed()
     dispatched = request.positions_dispatched + 1
+    status = request_next_status(
+        request.status, RequestAction.FILL, requested=request.positions_requested, dispatched=dispatched
+    )
     req_after = request.model_copy(
         update={
             "positions_dispatched": dispatched,
-            "status": status_after_fill(request.positions_requested, dispatched),
+            "status": status,
             "outcomes": outcomes,
             "updated_at": iso,
         }
@@ -398,8 +426,9 @@ def _commit(
         source="dispatch",
         book=chosen.book_code,
         request_number=request.number,
+        dispatch_number=number,
         short_call=request.short_call,
-        by_name=False,
+        by_name=by_name is not None,
         created_at=iso,
         updated_at=iso,
     )

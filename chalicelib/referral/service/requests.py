@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,7 +11,9 @@ from chalicelib.core.context import Ctx
 from chalicelib.core.errors import AppError, FieldProblem, bad_request
 from chalicelib.core.ids import new_ulid
 from chalicelib.core.store import versioned
+from chalicelib.core.roles import Role
 from chalicelib.employers import store as employers_repo
+from chalicelib.members import store as members_repo
 from chalicelib.referral import store as repo
 from chalicelib.referral.domain.registration import Refused
 from chalicelib.referral.domain.requests import (
@@ -28,6 +30,7 @@ from chalicelib.referral.service import context
 from chalicelib.referral.service.dispatch import refused
 
 ENTITY = "labor_request"
+RECEIVED_NOTE_AFTER = timedelta(minutes=15)
 
 
 def create_request(ctx: Ctx, body: Any) -> LaborRequest:
@@ -58,6 +61,15 @@ def create_request(ctx: Ctx, body: Any) -> LaborRequest:
             "The request was received today, at or before now (R3.5).",
             FieldProblem("received_at", "must be earlier today"),
         )
+    if now - received_at > RECEIVED_NOTE_AFTER and not (body.received_note or "").strip():
+        raise bad_request(
+            "Received more than 15 minutes before it was entered: say why (R3.5).",
+            FieldProblem("received_note", "required when received_at is more than 15 minutes ago"),
+        )
+    if body.emergency and not ctx.caller.has_any(Role.ADMIN, Role.OFFICER, Role.DISPATCHER):
+        raise AppError(403, "FORBIDDEN", "A dispatcher marks a request EMERGENCY (R3.4).",
+                       [FieldProblem("emergency", "dispatchers only")])
+    named = _named_member(ctx, body)
     contract_code = body.contract_code or book.contract_code
     _signatory(ctx, rules_set.local.signatory_check, book.contract_code, employer.id, body, cal.local_date(now))
     if body.wage_rate is not None:
@@ -98,7 +110,9 @@ def create_request(ctx: Ctx, body: Any) -> LaborRequest:
         worksite_city=body.worksite_city,
         worksite_region=body.worksite_region,
         report_to=body.report_to,
+        contact=body.contact,
         received_at=received_at,
+        received_note=body.received_note,
         received_via=body.received_via,
         entered_at=now,
         entered_by=ctx.caller.id,
@@ -112,12 +126,15 @@ def create_request(ctx: Ctx, body: Any) -> LaborRequest:
         estimated_duration_working_days=body.estimated_duration_working_days,
         short_call=short,
         emergency=body.emergency,
+        by_name=named is not None,
+        named_member_id=named,
+        foreperson=bool(named and body.foreperson),
         requirements=list(body.requirements),
         required_certifications=list(body.required_certifications),
         requirement_text=body.requirement_text,
         comments=body.comments,
         no_mark_reasons=sorted(reasons),
-        bidding_enabled=book.internet_bidding_enabled and not body.emergency,
+        bidding_enabled=book.internet_bidding_enabled and not body.emergency and named is None,  # R8.1
         bidding_opens_at=sched.bidding_opens_at,
         bidding_closes_at=sched.bidding_closes_at,
         signatory_acknowledgement=body.signatory_acknowledgement,
@@ -140,6 +157,25 @@ def create_request(ctx: Ctx, body: Any) -> LaborRequest:
     )
     versioned.commit(batch)
     return request
+
+
+def _named_member(ctx: Ctx, body: Any) -> str | None:
+    """R13.1: a by-name request names one existing member, for one position; it is never an emergency."""
+    if body.named_member_id is None:
+        if body.foreperson:
+            raise bad_request("A foreperson is requested by name.", FieldProblem("named_member_id", "required"))
+        return None
+    member = members_repo.get(ctx.store, body.named_member_id)
+    if member is None or member.deleted_at:
+        raise bad_request("No such member.", FieldProblem("named_member_id", "unknown member"))
+    if body.positions_requested != 1:
+        raise bad_request(
+            "A by-name request has one position per named member (R13.1).",
+            FieldProblem("positions_requested", "must be 1 for a by-name request"),
+        )
+    if body.emergency:
+        raise bad_request("A by-name request is not an emergency.", FieldProblem("emergency", "by-name request"))
+    return str(member.id)
 
 
 def _signatory(
