@@ -6,4 +6,4 @@ from chalicelib.core.api import Api
 
 api = Api(__name__)
 
-from chalicelib.referral.routes import board, catalogue  # noqa: E402,F401  (they declare their routes on `api`)
+from chalicelib.referral.routes import board, catalogue, registrations, settings  # noqa: E402,F401  (they declare their routes on `api`)
