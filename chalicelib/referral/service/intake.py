@@ -32,8 +32,12 @@ ON_SHEET = frozenset({RequestStatus.OPEN, RequestStatus.PARTIALLY_FILLED, Reques
 
 
 def gate_of(ctx: Ctx, day: date) -> Gate:
-    """§4.5.2 for `day`, from the WIRE books' rounds (one batch read) and, for a round not completed, whether
-    anything is on its sheet (a round with an empty sheet completes by itself at its slot)."""
+    """§4.5.2 for `day`: as recorded when it was first found open, else from the WIRE books' rounds (one batch
+    read) and, for a round not completed, whether anything is on its sheet (an empty sheet completes by itself at
+    its slot)."""
+    recorded = repo.wire_gate(ctx.store, day)
+    if recorded is not None:  # once open, open for the day (a sheet changed later does not close it again)
+        return Gate(day, recorded.opens_at, recorded.how)
     now = ctx.now()
     rules = context.rules_at(ctx.store, now)
     cal = rules.calendar
@@ -77,9 +81,11 @@ def receive(
             FieldProblem("received_at", "must be within the last 7 days and not in the future"),
         )
     rules = context.rules_at(ctx.store, now)
-    registrations.check(ctx, rules, member_id, book_code, tier, channel)
+    checked = registrations.check(ctx, rules, member_id, book_code, tier, channel)
     today = rules.calendar.local_date(now)
     g = gate_of(ctx, today)
+    if g.open_at(now):
+        _record_gate(ctx, g, now)
     iso = now.isoformat()
     intake = Intake(
         id=new_ulid(),
@@ -94,7 +100,7 @@ def receive(
     )
     if g.open_at(now) and not repo.held_intakes(ctx.store):
         reg, confirmation = registrations.register_now(
-            ctx, member_id, book_code, tier, channel, received, intake=intake, intake_is_new=True
+            ctx, member_id, book_code, tier, channel, received, intake=intake, intake_is_new=True, checked=checked
         )
         done = intake.model_copy(update={"status": IntakeStatus.PROCESSED, "registration_id": reg.id})
         return _result(done, g, now, reg.model_dump(mode="json"), confirmation)

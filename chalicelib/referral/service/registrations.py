@@ -129,14 +129,16 @@ def register_now(
     *,
     intake: Intake | None = None,
     intake_is_new: bool = False,
+    checked: Checked | None = None,
 ) -> tuple[Registration, dict[str, Any]]:
     """R5, §4.3: the registration, its confirmation (R5.7) and — when it comes from an intake — the intake marked
     PROCESSED, all in one transaction. A new registration is last in its tier: the APN is today's serial and the
     book's next same-day sequence, allocated atomically (§4.3.4). R5.6: REGISTERED, no marks or restorations,
-    last re-sign = now, due = today + re_sign_days, grace end = due + grace_period_days."""
+    last re-sign = now, due = today + re_sign_days, grace end = due + grace_period_days. `checked`: the checks
+    this very request just ran (the unique live key still guards the write)."""
     now = ctx.now()
     rules = context.rules_at(ctx.store, now)
-    checked = check(ctx, rules, member_id, book_code, tier, channel)
+    checked = checked or check(ctx, rules, member_id, book_code, tier, channel)
     book = checked.book
     cal = rules.calendar
     today = cal.local_date(now)

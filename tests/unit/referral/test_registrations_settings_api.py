@@ -199,3 +199,20 @@ def test_S9_what_if_the_last_30_days_under_the_proposal(hall: Hall) -> None:
     shorter = ok(hall.post("/settings/preview", "officer", {"book_code": "TECHNICIAN",
                                                             "books": {"TECHNICIAN": {"grace_period_days": 2}}}))
     assert shorter["what_if"]["roll_offs_avoided"] == [] and shorter["what_if"]["requests"] == []
+
+
+def test_R2_2_the_morning_order_changes_from_its_effective_date_and_earlier_days_keep_theirs(hall: Hall) -> None:
+    """R2.2: `morning_sort_order` is a per-book setting with an effective date — TRADESHOW moved to 65 from 04-01
+    prints between STOCKMAN (60) and LT FXT MAINT (70) on the books of 04-01 and after it on those of 03-31; the
+    settings view of each day shows the slot and order then in force."""
+    hall.at(2026, 3, 20, 10, 0)
+    ok(settings_change(hall, effective_from="2026-04-01T00:00:00", books={"TRADESHOW": {"morning_sort_order": 65}}))
+
+    def order(day: str) -> list[str]:
+        return [b["code"] for b in ok(hall.get("/books", "staff", query={"on": day}))["items"]]
+
+    assert order("2026-04-01")[4:8] == ["MARINE", "STOCKMAN", "TRADESHOW", "LT_FXT_MAINT"]
+    assert order("2026-03-31")[4:8] == ["MARINE", "STOCKMAN", "LT_FXT_MAINT", "TRADESHOW"]
+    hall.at(2026, 4, 1, 6, 0)
+    books = {b["code"]: b for b in ok(hall.get("/settings", "officer"))["books"]}
+    assert books["TRADESHOW"]["morning_sort_order"] == 65 and books["STOCKMAN"]["morning_sort_order"] == 60
