@@ -188,7 +188,7 @@ def preview(ctx: Ctx, change: Change, book_code: str) -> dict[str, Any]:
                     "position": n,
                     "registration_id": reg.id,
                     "member_id": reg.member_id,
-                    "member_name": f"{member.last_name}, {member.first_name}" if member else None,
+                    "name": f"{member.last_name}, {member.first_name}" if member else None,
                     "tier": reg.tier,
                     "apn": reg.apn_text,
                     "current": now_t.as_dict(),

@@ -58,7 +58,7 @@ def test_5_1_the_queue_a_page_at_a_time_with_positions_derived(hall: Hall) -> No
     first = ok(hall.get("/books/TRADESHOW/queue", "staff"))
     assert [r["position"] for r in first["items"]] == list(range(1, 101)) and first["next_cursor"]
     row = first["items"][0]
-    assert (row["registration_id"], row["apn"], row["tier"], row["member_name"], row["check_marks"],
+    assert (row["registration_id"], row["apn"], row["tier"], row["name"], row["check_marks"],
             row["exempt"], row["re_sign_due_date"], row["counted_restorations"]) == (
         ids[0], "46083.01", 1, "M01, JANE", 0, None, "2026-04-01", 0)
     assert first["items"][60]["apn"] == "46084.01"
