@@ -158,6 +158,7 @@ def test_3_5_4_a_tier_change_closes_the_row_and_opens_its_successor(hall: Hall) 
     assert q is not None
     ok(hall.put(f"/members/{m}/qualifications/WIRE_SEA", "dispatcher",
                 {"tier": 1, "qualified_on": "2026-03-04", "reason": "passed the tier 1 exam", "version": q.version}))
+    assert reg(hall, m, r["id"]).tier == 2  # §3.5.4: a new qualification moves no registration by itself
     got = ok(act(hall, m, r["id"], "tier-change", tier=1, reason="passed the tier 1 exam"))
     new, old = got["registration"], got["predecessor"]
     assert (old["status"], old["status_reason"], old["successor_id"]) == ("CLOSED", "TIER_CHANGE", new["id"])
