@@ -19,6 +19,7 @@ from chalicelib.core.store import ItemCodec, Page, Query, Store, register
 from chalicelib.members.store import member_pk
 from chalicelib.referral.domain import Book, Qualification
 from chalicelib.referral.domain.decisions import DecisionRecord
+from chalicelib.referral.domain.intake import WireGateRecord
 from chalicelib.referral.domain.records import (
     ActivityEntry,
     Bid,
@@ -102,10 +103,13 @@ class RuleSetCodec(ItemCodec[RuleSet]):
         return {"PK": RULESET, "SK": f"V#{start}#{r.version}"}
 
     def attributes(self, r: RuleSet) -> dict[str, Any]:
-        return r.model_dump(mode="json")
+        values = r.model_dump(mode="json")
+        values["rule_set_version"] = values.pop("version")  # `version` is the table's lock counter
+        return values
 
     def decode(self, item: Mapping[str, Any]) -> RuleSet:
-        return RuleSet.model_validate({k: v for k, v in item.items() if k in RuleSet.model_fields})
+        values = {k: v for k, v in item.items() if k in RuleSet.model_fields and k != "version"}
+        return RuleSet.model_validate({**values, "version": item["rule_set_version"]})
 
 
 RULESETS = register(RuleSetCodec())
@@ -197,6 +201,39 @@ def queue_page(store: Store, book_code: str, limit: int, cursor: str | None) -> 
 
 def full_queue(store: Store, book_code: str) -> list[Registration]:
     return store.query_all(REGISTRATIONS, Query(queue_partition(book_code), index="GSI1"))
+
+
+def tier_page(store: Store, book_code: str, tier: int, limit: int, cursor: str | None) -> Page[Registration]:
+    """One tier of a book's queue in queue order (the queue key starts with the tier)."""
+    return store.query(
+        REGISTRATIONS, Query(queue_partition(book_code), index="GSI1", begins_with=f"{tier}#"), limit, cursor
+    )
+
+
+def queue_tiers(store: Store, book_code: str) -> list[dict[str, Any]]:
+    """Every queue entry's tier and exemptions only (the book's counts): one projected Query."""
+    query = Query(queue_partition(book_code), index="GSI1", select=("tier", "exemptions"))
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = store.query(REGISTRATIONS, query, 1000, cursor, decode=dict)
+        out.extend(page.items)
+        cursor = page.next_cursor
+        if not cursor:
+            return out
+
+
+def status_tiers(store: Store, book_code: str, status: RegStatus) -> list[int]:
+    """The tiers of a book's registrations in one status (GSI2), projected."""
+    query = Query(f"REGBOOK#{book_code}#{status.value}", index="GSI2", select=("tier",))
+    out: list[int] = []
+    cursor = None
+    while True:
+        page = store.query(REGISTRATIONS, query, 1000, cursor, decode=dict)
+        out.extend(int(i["tier"]) for i in page.items)
+        cursor = page.next_cursor
+        if not cursor:
+            return out
 
 
 def position(store: Store, r: Registration) -> int:
@@ -449,7 +486,12 @@ class IntakeCodec(ItemCodec[Intake]):
     record_type = Intake
 
     def keys(self, i: Intake) -> dict[str, str]:
-        out = {"PK": f"INTAKE#{i.id}", "SK": "PROFILE"}
+        out = {
+            "PK": f"INTAKE#{i.id}",
+            "SK": "PROFILE",
+            "GSI2PK": f"MEMBERINTAKES#{i.member_id}",
+            "GSI2SK": f"{_iso(i.received_at)}#{i.id}",
+        }
         if i.status is IntakeStatus.RECEIVED:
             out.update(GSI1PK="HELDINTAKES", GSI1SK=f"{_iso(i.received_at)}#{i.id}")
         return out
@@ -460,7 +502,31 @@ INTAKES = register(IntakeCodec())
 
 def held_intakes(store: Store) -> list[Intake]:
     """§4.5.3: held intakes in received_at order."""
-    return store.query_all(INTAKES, Query("HELDINTAKES", index="GSI1"))
+    return store.query_all(INTAKES, Query("HELDINTAKES", index="GSI1", consistent=False))
+
+
+def intake(store: Store, intake_id: str) -> Intake | None:
+    return store.get(INTAKES, (f"INTAKE#{intake_id}", "PROFILE"), consistent=True)
+
+
+def intakes_of(store: Store, member_id: str, limit: int = 20) -> list[Intake]:
+    """A member's latest intakes (held, processed, refused), newest first."""
+    return store.query(INTAKES, Query(f"MEMBERINTAKES#{member_id}", index="GSI2", newest_first=True), limit).items
+
+
+class WireGateCodec(ItemCodec[WireGateRecord]):
+    entity = "wire_gate"
+    record_type = WireGateRecord
+
+    def keys(self, g: WireGateRecord) -> dict[str, str]:
+        return {"PK": f"WIREGATE#{g.day.isoformat()}", "SK": "GATE"}
+
+
+WIRE_GATES = register(WireGateCodec())
+
+
+def wire_gate(store: Store, day: date) -> WireGateRecord | None:
+    return store.get(WIRE_GATES, (f"WIREGATE#{day.isoformat()}", "GATE"), consistent=True)
 
 
 class ActivityCodec(ItemCodec[ActivityEntry]):
@@ -485,6 +551,11 @@ def book_log(store: Store, book_code: str, until: datetime | None = None) -> lis
     """A book's activity in order, up to `until` (inclusive) — what `queue_as_of` replays."""
     between = ("", f"{_iso(until)}~") if until else None
     return store.query_all(ACTIVITY, Query(f"BOOKLOG#{book_code}", between=between, consistent=True))
+
+
+def book_log_page(store: Store, book_code: str, limit: int, cursor: str | None) -> Page[ActivityEntry]:
+    """A book's activity, newest first, a page at a time (the board's log)."""
+    return store.query(ACTIVITY, Query(f"BOOKLOG#{book_code}", newest_first=True), limit, cursor)
 
 
 def member_log(store: Store, member_id: str, limit: int, cursor: str | None) -> Page[ActivityEntry]:

@@ -138,6 +138,13 @@ class DynamoWriteBatch:
         self._add({"Delete": expr.into({"TableName": self._store.table, "Key": _key((unique_key, UniqueKey.SK)),
                                         "ConditionExpression": condition})})
 
+    def transfer_unique(self, unique_key: str, from_owner: str, to_owner: str) -> None:
+        expr = _Expr()
+        item = {"PK": unique_key, "SK": UniqueKey.SK, "entity": UniqueKey.ENTITY, "owner_id": to_owner}
+        condition = f"{expr.name('owner_id')} = {expr.value(from_owner)}"
+        self._add({"Put": expr.into({"TableName": self._store.table, "Item": to_item(item),
+                                     "ConditionExpression": condition})})
+
     def audit(self, entry: Any) -> None:
         codec = codec_for(entry)
         expr = _Expr()

@@ -104,6 +104,11 @@ class MemoryWriteBatch:
         self._add((unique_key, UniqueKey.SK),
                   lambda current: current is not None and _text(current, "owner_id") == owner_id, None)
 
+    def transfer_unique(self, unique_key: str, from_owner: str, to_owner: str) -> None:
+        item = to_item({"PK": unique_key, "SK": UniqueKey.SK, "entity": UniqueKey.ENTITY, "owner_id": to_owner})
+        self._add((unique_key, UniqueKey.SK),
+                  lambda current: current is not None and _text(current, "owner_id") == from_owner, item)
+
     def audit(self, entry: Any) -> None:
         codec = codec_for(entry)
         self._add(codec.key(entry), lambda current: current is None, to_item(codec.item(entry, None)))

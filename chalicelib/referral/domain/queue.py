@@ -63,6 +63,9 @@ def rebuild(entries: Iterable[ActivityEntry], until: datetime) -> list[QueueRow]
     for e in sorted(entries, key=lambda e: (e.occurred_at, e.id)):
         if e.registration_id is None or e.occurred_at > until or e.new_status is None:
             continue
+        before = last.get(e.registration_id)
+        if before is not None and _newer(before, e):
+            continue  # one registration's entries go by the version they wrote, whatever the clocks said
         last[e.registration_id] = e
     rows = [
         QueueRow(
@@ -72,3 +75,11 @@ def rebuild(entries: Iterable[ActivityEntry], until: datetime) -> list[QueueRow]
         if e.new_status == RegStatus.REGISTERED.value
     ]
     return sorted(rows, key=lambda r: r.key)
+
+
+def _newer(a: ActivityEntry, b: ActivityEntry) -> bool:
+    return (
+        a.registration_version is not None
+        and b.registration_version is not None
+        and (a.registration_version > b.registration_version)
+    )

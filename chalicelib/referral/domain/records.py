@@ -226,6 +226,10 @@ class ActivityEntry(DomainModel):
     run_id: str | None = None
     rule_set_version: str
     correlation_id: str | None = None
+    confirmation: str | None = None  # R5.7, R7.4: the number the member is given for a registration or re-sign
+    # The registration's version this entry wrote: orders one registration's entries even when two containers'
+    # clocks disagree by a few milliseconds (the queue rebuilt as of an instant must not pick the older one).
+    registration_version: int | None = None
 
 
 class DayCounter(DomainModel):

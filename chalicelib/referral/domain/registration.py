@@ -81,7 +81,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[RegStatus], RegStatus, frozenset[Role]
     Action.VOID_DISPATCH: (frozenset({RegStatus.DISPATCHED}), RegStatus.REGISTERED, _DISPATCHERS),
     Action.ROLL_OFF: (frozenset(LIVE), RegStatus.ROLLED_OFF, _DISPATCHERS),
     Action.MANUAL_ROLL_OFF: (frozenset({RegStatus.REGISTERED}), RegStatus.ROLLED_OFF, _DISPATCHERS),
-    Action.RESIGN: (frozenset({RegStatus.REGISTERED}), RegStatus.RESIGNED, _DISPATCHERS | {Role.STAFF, Role.MEMBER}),
+    # §8.1 "member (web) or dispatcher"; modules §17 gives office staff no resign.
+    Action.RESIGN: (frozenset({RegStatus.REGISTERED}), RegStatus.RESIGNED, _DISPATCHERS | {Role.MEMBER}),
     Action.TIER_CHANGE: (frozenset({RegStatus.REGISTERED}), RegStatus.CLOSED, _DISPATCHERS),
     Action.REINSTATE: (frozenset({RegStatus.ROLLED_OFF}), RegStatus.REGISTERED, frozenset({Role.ADMIN, Role.OFFICER})),
 }

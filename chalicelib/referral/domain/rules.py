@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from chalicelib.core.model import DomainModel
+from chalicelib.referral.domain.books import Book
 from chalicelib.referral.domain.calendar import DEFAULT_ZONE, SEED_HOLIDAYS_2026, Calendar
 
 
@@ -44,10 +46,16 @@ class ResignScope(StrEnum):
     ALL_BOOKS = "ALL_BOOKS"
 
 
-class LocalRules(DomainModel):
-    """Scope `L` settings (and the `L`/`A` ones at their local value). Times are local wall clock."""
+CHANNELS = frozenset({"in_person", "email", "fax", "web", "phone"})
+MEMBER_STATUSES = frozenset({"active", "inactive", "suspended", "retired", "deceased"})
+Days = Field(ge=0, le=3650)
 
-    model_config = ConfigDict(frozen=True)
+
+class LocalRules(DomainModel):
+    """Scope `L` settings (and the `L`/`A` ones at their local value). Times are local wall clock. A value
+    the rules cannot work with is refused here, so a settings change naming it is a 400 naming the field."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     time_zone: str = DEFAULT_ZONE
     holidays: tuple[date, ...] = SEED_HOLIDAYS_2026
@@ -69,28 +77,60 @@ class LocalRules(DomainModel):
     check_in_deadline_time: time = time(15, 0)
     check_in_sweep_time: time = time(15, 1)
     no_show_is_quit: bool = True
-    bid_reject_window_months: int = 12
-    bid_suspension_months: int = 12
-    short_call_max_working_days: int = 10
-    short_call_uncounted_max_working_days: int = 3
-    short_call_max_counted_restorations: int = 2
+    bid_reject_window_months: int = Field(default=12, ge=1, le=120)
+    bid_suspension_months: int = Field(default=12, ge=0, le=120)
+    short_call_max_working_days: int = Field(default=10, ge=0, le=365)
+    short_call_uncounted_max_working_days: int = Field(default=3, ge=0, le=365)
+    short_call_max_counted_restorations: int = Field(default=2, ge=0, le=50)
     early_start_before: time = time(6, 0)
     end_of_working_day_time: time = time(17, 0)
     reregistration_channels: tuple[str, ...] = ("in_person", "email")
-    ninety_day_rule_days: int = 90
-    turnaround_max_working_days: int = 1
+    ninety_day_rule_days: int = Field(default=90, ge=1, le=3650)
+    turnaround_max_working_days: int = Field(default=1, ge=0, le=365)
     re_sign_channels: tuple[str, ...] = ("in_person", "fax", "email", "web")
     missed_resign_scope: ResignScope = ResignScope.BOOK
-    re_sign_reminder_offsets_days: tuple[int, ...] = (7,)
-    post_exemption_resign_days: int = 7
-    blackout_days: int = 14
+    re_sign_reminder_offsets_days: tuple[int, ...] = Field(default=(7,), max_length=5)
+    post_exemption_resign_days: int = Field(default=7, ge=0, le=365)
+    blackout_days: int = Field(default=14, ge=0, le=3650)
     blackout_scope: BlackoutScope = BlackoutScope.BY_NAME_ONLY
-    exemption_default_days: int = 180
+    exemption_default_days: int = Field(default=180, ge=1, le=3650)
     time_limited_exemption_reasons: tuple[str, ...] = ("under_scale", "traveling")
-    time_limited_exemption_max_days: int = 180
+    time_limited_exemption_max_days: int = Field(default=180, ge=1, le=3650)
     under_scale_auto_exempt: bool = True
     nightly_run_time: time = time(0, 30)
-    member_list_visibility: str = "ANONYMIZED"
+    member_list_visibility: str = Field(default="ANONYMIZED", pattern="^(ANONYMIZED|OWN_ONLY|FULL)$")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):
+            raise ValueError("not a known time zone (e.g. America/Los_Angeles)") from None
+        return value
+
+    @field_validator("registration_channels", "reregistration_channels", "re_sign_channels")
+    @classmethod
+    def _known_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - CHANNELS)
+        if unknown:
+            raise ValueError(f"unknown channel {', '.join(unknown)} (one of {', '.join(sorted(CHANNELS))})")
+        return value
+
+    @field_validator("referral_member_statuses")
+    @classmethod
+    def _known_statuses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - MEMBER_STATUSES)
+        if unknown:
+            raise ValueError(f"unknown member status {', '.join(unknown)}")
+        return value
+
+    @field_validator("re_sign_reminder_offsets_days")
+    @classmethod
+    def _offsets(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not 0 <= v <= 60 for v in value):
+            raise ValueError("each offset is 0 to 60 days")
+        return value
 
     @property
     def calendar(self) -> Calendar:
@@ -124,14 +164,53 @@ class RulePack(DomainModel):
     version: str = "pack-1"
 
 
+class BookSettings(DomainModel):
+    """A book's Appendix A settings (scope `B`) as one rule-set version sets them (S9, §3.1 "all book settings
+    are effective-dated"). A field left out keeps the catalogue's value; `max_days_on_book` 0 means no limit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    referral_start_time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    morning_sort_order: int | None = Field(default=None, ge=1, le=9999)
+    re_sign_days: int | None = Field(default=None, ge=1, le=365)
+    grace_period_days: int | None = Field(default=None, ge=0, le=90)
+    max_check_marks: int | None = Field(default=None, ge=0, le=10)
+    internet_bidding_enabled: bool | None = None
+    max_days_on_book: int | None = Field(default=None, ge=0, le=3650)
+    accepted_agreement_types: tuple[AgreementType, ...] | None = Field(default=None, min_length=1)
+    is_active: bool | None = None
+
+    def applied_to(self, book: Book) -> Book:
+        update: dict[str, Any] = {k: v for k, v in self.model_dump(exclude_none=True).items()}
+        if "max_days_on_book" in update:
+            update["max_days_on_book"] = update["max_days_on_book"] or None
+        if "accepted_agreement_types" in update:
+            update["accepted_agreement_types"] = [AgreementType(a).value for a in update["accepted_agreement_types"]]
+        return book.model_copy(update=update) if update else book
+
+
+BOOK_KEYS = frozenset(BookSettings.model_fields)
+LOCAL_KEYS = frozenset(LocalRules.model_fields)
+
+
 class RuleSet(DomainModel):
-    """One version of the whole rule set (S9): what every decision records as `rule_set_version`."""
+    """One version of the whole rule set (S9): what every decision records as `rule_set_version`. Each stored
+    version is complete (local settings, every book's overrides, the packs), so the version in force at an
+    instant is read alone."""
 
     model_config = ConfigDict(frozen=True)
     version: str = "rules-1"
     effective_from: datetime | None = None
     local: LocalRules = Field(default_factory=LocalRules)
     packs: tuple[RulePack, ...] = ()
+    books: dict[str, BookSettings] = Field(default_factory=dict)
+    reason: str | None = None
+    created_by: str | None = None
+    created_at: datetime | None = None
+
+    def book(self, base: Book) -> Book:
+        """The catalogue's book with this version's settings for it (§3.1, R2.2)."""
+        settings = self.books.get(base.code)
+        return settings.applied_to(base) if settings else base
 
     def pack(self, agreement: AgreementType) -> RulePack:
         return next((p for p in self.packs if p.agreement_type == agreement), RulePack(agreement_type=agreement))
@@ -144,6 +223,87 @@ class RuleSet(DomainModel):
     @property
     def calendar(self) -> Calendar:
         return self.local.calendar
+
+
+class SettingsProblem(ValueError):
+    """A proposed settings change the rules cannot work with: (field path, problem) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{f}: {p}" for f, p in problems))
+        self.problems = problems
+
+
+def _problems(prefix: str, err: ValidationError) -> list[tuple[str, str]]:
+    return [(".".join([prefix, *(str(p) for p in e["loc"])]), e["msg"]) for e in err.errors()]
+
+
+def changed(
+    base: RuleSet,
+    *,
+    version: str,
+    effective_from: datetime,
+    local: dict[str, Any],
+    books: dict[str, dict[str, Any]],
+    packs: dict[str, dict[str, Any]],
+    book_codes: frozenset[str],
+    reason: str,
+    created_by: str,
+    created_at: datetime,
+) -> RuleSet:
+    """S9: the complete next version — `base` (the latest version) with these changes — validated as a whole,
+    or `SettingsProblem` naming every field that is wrong (`local.re_sign_channels`, `books.WIRE_SEA.re_sign_days`,
+    `packs.PLA.blackout_days`)."""
+    problems: list[tuple[str, str]] = [(f"local.{k}", "unknown setting") for k in sorted(local) if k not in LOCAL_KEYS]
+    new_local = base.local
+    try:
+        new_local = LocalRules.model_validate(
+            {**base.local.model_dump(), **{k: v for k, v in local.items() if k in LOCAL_KEYS}}
+        )
+    except ValidationError as err:
+        problems += _problems("local", err)
+    new_books = dict(base.books)
+    for code, patch in books.items():
+        if code not in book_codes:
+            problems.append((f"books.{code}", "unknown book"))
+            continue
+        current = base.books.get(code, BookSettings()).model_dump(exclude_none=True)
+        try:
+            new_books[code] = BookSettings.model_validate({**current, **patch})
+        except ValidationError as err:
+            problems += _problems(f"books.{code}", err)
+    new_packs = {p.agreement_type: p for p in base.packs}
+    for name, overrides in packs.items():
+        try:
+            agreement = AgreementType(name)
+        except ValueError:
+            problems.append((f"packs.{name}", "not an agreement type (STANDARD, PLA, CWA, TERO)"))
+            continue
+        bad = sorted(set(overrides) - PACK_KEYS - PACK_BOOK_KEYS)
+        problems += [(f"packs.{name}.{k}", "not a setting an agreement pack may override") for k in bad]
+        if bad:
+            continue
+        local_part = {k: v for k, v in overrides.items() if k in PACK_KEYS}
+        book_part = {k: v for k, v in overrides.items() if k in PACK_BOOK_KEYS}
+        try:
+            checked = LocalRules.model_validate({**new_local.model_dump(), **local_part})
+            BookSettings.model_validate(book_part)
+        except ValidationError as err:
+            problems += _problems(f"packs.{name}", err)
+            continue
+        values = {**{k: getattr(checked, k) for k in local_part}, **book_part}
+        new_packs[agreement] = RulePack(agreement_type=agreement, overrides=values, version=f"{name}-{version}")
+    if problems:
+        raise SettingsProblem(problems)
+    return RuleSet(
+        version=version,
+        effective_from=effective_from,
+        local=new_local,
+        packs=tuple(new_packs[a] for a in AgreementType if a in new_packs),
+        books=new_books,
+        reason=reason,
+        created_by=created_by,
+        created_at=created_at,
+    )
 
 
 def in_force(versions: list[RuleSet], at: datetime) -> RuleSet:

@@ -6,4 +6,12 @@ from chalicelib.core.api import Api
 
 api = Api(__name__)
 
-from chalicelib.referral.routes import board, catalogue, dispatches, labor_requests, rounds  # noqa: E402,F401  (they declare their routes on `api`)
+from chalicelib.referral.routes import (  # noqa: E402,F401  (they declare their routes on `api`)
+    board,
+    catalogue,
+    dispatches,
+    labor_requests,
+    registrations,
+    rounds,
+    settings,
+)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from chalice import Response
+
 from chalicelib.core.api import Req
-from chalicelib.core.errors import FieldProblem, bad_request
+from chalicelib.core.errors import AppError, FieldProblem, bad_request
 from chalicelib.core.roles import DISPATCHERS, HALL_STAFF
 from chalicelib.referral.domain.checkmarks import Outcome
 from chalicelib.referral.domain.registration import Registration
@@ -14,7 +16,7 @@ from chalicelib.referral.domain.requests import LaborRequest
 from chalicelib.referral.routes import api
 from chalicelib.referral.schemas import DispatchBody, OutcomeBody, RegistrationCreate, RequestCreate
 from chalicelib.referral.service import dispatch as dispatching
-from chalicelib.referral.service import registrations, requests
+from chalicelib.referral.service import intake, requests
 from chalicelib.referral.service import sheet as sheet_service
 
 
@@ -32,11 +34,18 @@ def _day(text: str) -> date:
     body=RegistrationCreate,
     status=201,
     response=Registration,
-    summary="Register a member on a book (R5)",
+    summary="Register a member on a book (R5): at once while the wire gate is open, else held (202)",
 )
-def registrations_create(req: Req, member_id: str) -> Registration:
+def registrations_create(req: Req, member_id: str) -> Any:
+    """Processed now while the wire gate is open (201, the registration); held otherwise (202, the intake)."""
     b = req.body
-    return registrations.register(req.auth, member_id, b.book_code, b.tier, b.channel, b.received_at)
+    got = intake.receive(req.auth, member_id, b.book_code, b.tier, b.channel, b.received_at)
+    if got["status"] == "REFUSED":  # refused when processed behind earlier held intakes: recorded, and said
+        code, _, message = (got["intake"]["refusal"] or "REFUSED: ").partition(": ")
+        raise AppError(409, code, message)
+    if not got.get("registration"):
+        return Response(body=got, status_code=202, headers={"Content-Type": "application/json"})
+    return got["registration"]
 
 
 @api.route(

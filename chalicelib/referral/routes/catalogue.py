@@ -4,20 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.core.api import Req
+from chalicelib.core.api import QueryParam, Req
 from chalicelib.core.roles import HALL_STAFF, MEMBER_READERS, Role
 from chalicelib.referral import service
 from chalicelib.referral.domain import Qualification
-from chalicelib.referral.schemas import BookList, QualificationBody, QualificationList
+from chalicelib.referral.registration_schemas import BookCountsList
+from chalicelib.referral.schemas import QualificationBody, QualificationList
+from chalicelib.referral.service import views
 
 from chalicelib.referral.routes import api
 
 
 @api.route(
-    "/books", "GET", roles=HALL_STAFF, response=BookList, summary="The out-of-work book catalogue (tiers are a column)"
+    "/books",
+    "GET",
+    roles=HALL_STAFF,
+    query=(QueryParam("on", "date", "the settings in force that day (default now)"),),
+    response=BookCountsList,
+    summary="The books in morning order with tier counts of live registrations (tiers are a column)",
 )
 def books_list(req: Req) -> dict[str, Any]:
-    return {"items": service.books(req.auth)}
+    return {"items": views.books(req.auth, req.query.get("on"))}
 
 
 @api.route(

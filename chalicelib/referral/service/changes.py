@@ -43,10 +43,14 @@ def stage_transition(
     system: bool | None = None,
     request_id: str | None = None,
     dispatch_id: str | None = None,
+    successor_id: str | None = None,
+    entry: dict[str, Any] | None = None,
     **update: Any,
 ) -> Registration:
     """Stage `action` on `before` (refused by the TRANSITIONS table with `Refused`), with any further field
-    `update`s. Leaving the live statuses releases the member's one-live-registration-per-book key."""
+    `update`s. Leaving the live statuses releases the member's one-live-registration-per-book key — or, when
+    the row hands over to a successor opened in the same batch (§3.5.4 tier change), transfers it to that
+    successor. `entry`: further fields of the activity entry (channel, confirmation, run id)."""
     target = next_status(before.status, action, caller_roles(ctx), system=is_system(ctx) if system is None else system)
     now = ctx.now()
     after = before.model_copy(
@@ -55,14 +59,29 @@ def stage_transition(
             "status_reason": reason_code or action.value,
             "status_changed_at": now,
             "updated_at": now.isoformat(),
+            **({"successor_id": successor_id} if successor_id else {}),
             **update,
         }
     )
     _stage(
-        ctx, batch, rules, before, after, activity_action or action.value, reason_code, reason, request_id, dispatch_id
+        ctx,
+        batch,
+        rules,
+        before,
+        after,
+        activity_action or action.value,
+        reason_code,
+        reason,
+        request_id,
+        dispatch_id,
+        entry,
     )
     if before.is_live and not after.is_live:
-        batch.release_unique(repo.live_registration_key(before.member_id, before.book_code), before.id)
+        key = repo.live_registration_key(before.member_id, before.book_code)
+        if successor_id is None:
+            batch.release_unique(key, before.id)
+        else:
+            batch.transfer_unique(key, before.id, successor_id)
     return after
 
 
@@ -77,11 +96,12 @@ def stage_update(
     reason: str | None = None,
     request_id: str | None = None,
     dispatch_id: str | None = None,
+    entry: dict[str, Any] | None = None,
     **update: Any,
 ) -> Registration:
     """Stage a change that keeps the status (re-sign, check mark, mark restored, exemption start/end)."""
     after = before.model_copy(update={"updated_at": ctx.now().isoformat(), **update})
-    _stage(ctx, batch, rules, before, after, activity_action, reason_code, reason, request_id, dispatch_id)
+    _stage(ctx, batch, rules, before, after, activity_action, reason_code, reason, request_id, dispatch_id, entry)
     return after
 
 
@@ -96,6 +116,7 @@ def _stage(
     reason: str | None,
     request_id: str | None,
     dispatch_id: str | None,
+    entry: dict[str, Any] | None = None,
 ) -> None:
     batch.put(after, before.version)
     batch.put(
@@ -116,6 +137,8 @@ def _stage(
             reason=reason,
             request_id=request_id,
             dispatch_id=dispatch_id,
+            registration_version=before.version + 1,
+            **(entry or {}),
         )
     )
     batch.audit(

@@ -8,7 +8,7 @@ import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib.core.context import Ctx
@@ -53,8 +53,16 @@ def rules_at(store: Store, at: datetime) -> RuleSet:
     return in_force(versions, at)
 
 
-def books_by_code(store: Store) -> dict[str, Book]:
-    return _cached(store, "books", lambda: {b.code: b for b in repo.catalogue(store)})
+def books_by_code(store: Store, at: datetime | None = None) -> dict[str, Book]:
+    """The books with the settings in force at `at` (default: now) — the catalogue row with its rule-set
+    version's per-book settings (§3.1, S9: a moved slot applies from its effective instant, R2.2), in
+    morning referral order."""
+    catalogue: dict[str, Book] = _cached(store, "books", lambda: {b.code: b for b in repo.catalogue(store)})
+    rules = rules_at(store, at or datetime.now(UTC))
+    if not rules.books:
+        return catalogue
+    books = [rules.book(b) for b in catalogue.values()]
+    return {b.code: b for b in sorted(books, key=lambda b: (b.morning_sort_order, b.code))}
 
 
 def processor_label(ctx: Ctx) -> str:

@@ -1,9 +1,15 @@
-"""Registrations (referral-rules R5, §3.5, §4.3): a member signs a book at their qualified tier and gets an APN."""
+"""Registrations (referral-rules R5, §3.5, §4.3): a member signs a book at their qualified tier and gets an APN.
+
+`register` makes the registration now; intakes (service/intake.py) decide *when* — at once while the wire gate is
+open, or when it opens (§4.5). Both run the same checks (`check`), the intake when it is logged and again when it
+is processed, since the member's state may have changed in between.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-
+from typing import Any
 
 from chalicelib.core.audit import AuditAction
 from chalicelib.core.context import Ctx
@@ -12,25 +18,32 @@ from chalicelib.core.ids import new_ulid
 from chalicelib.core.store import versioned
 from chalicelib.members import store as members_repo
 from chalicelib.referral import store as repo
-from chalicelib.referral.domain import Qualification
-from chalicelib.referral.domain.apn import apn_from_sequence, apn_sequence as sequence_of
+from chalicelib.referral.domain import Book, Qualification
+from chalicelib.referral.domain.apn import apn_from_sequence
+from chalicelib.referral.domain.apn import apn_sequence as sequence_of
 from chalicelib.referral.domain.calendar import excel_serial
+from chalicelib.referral.domain.records import Intake, IntakeStatus
 from chalicelib.referral.domain.registration import ApnSource, Registration, RegStatus, re_sign_dates
+from chalicelib.referral.domain.rules import RuleSet
 from chalicelib.referral.service import context
 
 ENTITY = "registration"
 
 
-def register(
-    ctx: Ctx, member_id: str, book_code: str, tier: int, channel: str, received_at: datetime | None = None
-) -> Registration:
-    """R5: refused `BOOK_INACTIVE`, `MEMBER_NOT_ACTIVE`, `CHANNEL_NOT_ALLOWED`, `TIER_NOT_QUALIFIED`,
-    `NOT_QUALIFIED`, `EXCLUSIVE_BOOK_CONFLICT`, `ALREADY_REGISTERED`. A new registration is last in its tier:
-    the APN is today's serial and the book's next same-day sequence, allocated atomically (§4.3.4)."""
-    now = ctx.now()
-    rules = context.rules_at(ctx.store, now)
+@dataclass(frozen=True)
+class Checked:
+    """What the checks found: the book in force and the member's qualification on it (None: none yet)."""
+
+    book: Book
+    qualified: Qualification | None
+
+
+def check(ctx: Ctx, rules: RuleSet, member_id: str, book_code: str, tier: int, channel: str) -> Checked:
+    """R5: refused `BOOK_INACTIVE`, `CHANNEL_NOT_ALLOWED`, `MEMBER_NOT_ACTIVE`, `EXCLUSIVE_BOOK_CONFLICT`,
+    `TIER_NOT_QUALIFIED`, `NOT_QUALIFIED`, `ALREADY_REGISTERED` (the last is enforced again by the unique key when
+    the registration is written)."""
     local = rules.local
-    book = context.books_by_code(ctx.store).get(book_code)
+    book = context.books_by_code(ctx.store, ctx.now()).get(book_code)
     if book is None:
         raise not_found("Book")
     if not book.is_active:
@@ -55,6 +68,8 @@ def register(
     if not 1 <= tier <= book.max_tiers:
         raise bad_request("No such tier on this book.", FieldProblem("tier", f"1 to {book.max_tiers}"))
     live = {r.book_code for r in repo.live_of(ctx.store, member_id)}
+    if book_code in live:
+        raise _already_registered()
     for group in local.exclusive_book_groups:
         if book_code in group and live & (set(group) - {book_code}):
             raise AppError(
@@ -64,7 +79,9 @@ def register(
                 [FieldProblem("book_code", "excluded by a live registration")],
             )
     qualified = repo.qualification(ctx.store, member_id, book_code)
-    if qualified is not None and qualified.active and qualified.tier != tier:
+    if qualified is not None and not qualified.active:
+        qualified = None
+    if qualified is not None and qualified.tier != tier:
         raise AppError(
             409,
             "TIER_NOT_QUALIFIED",
@@ -78,6 +95,51 @@ def register(
             "The member has no qualification on this book.",
             [FieldProblem("tier", "no qualification")],
         )
+    return Checked(book, qualified)
+
+
+def _already_registered() -> AppError:
+    return AppError(
+        409,
+        "ALREADY_REGISTERED",
+        "The member already has a live registration on this book (R5.2).",
+        [FieldProblem("book_code", "already registered")],
+    )
+
+
+def confirmation_number(prefix: str, day: Any) -> str:
+    """R5.7, R7.4: the number the member is given; it is stored on the activity entry of the change."""
+    return f"{prefix}{day:%Y%m%d}-{new_ulid()[-8:]}"
+
+
+def register(
+    ctx: Ctx, member_id: str, book_code: str, tier: int, channel: str, received_at: datetime | None = None
+) -> Registration:
+    """Make the registration now (the intake's processing, §4.5): see `register_now`."""
+    return register_now(ctx, member_id, book_code, tier, channel, received_at)[0]
+
+
+def register_now(
+    ctx: Ctx,
+    member_id: str,
+    book_code: str,
+    tier: int,
+    channel: str,
+    received_at: datetime | None = None,
+    *,
+    intake: Intake | None = None,
+    intake_is_new: bool = False,
+    checked: Checked | None = None,
+) -> tuple[Registration, dict[str, Any]]:
+    """R5, §4.3: the registration, its confirmation (R5.7) and — when it comes from an intake — the intake marked
+    PROCESSED, all in one transaction. A new registration is last in its tier: the APN is today's serial and the
+    book's next same-day sequence, allocated atomically (§4.3.4). R5.6: REGISTERED, no marks or restorations,
+    last re-sign = now, due = today + re_sign_days, grace end = due + grace_period_days. `checked`: the checks
+    this very request just ran (the unique live key still guards the write)."""
+    now = ctx.now()
+    rules = context.rules_at(ctx.store, now)
+    checked = checked or check(ctx, rules, member_id, book_code, tier, channel)
+    book = checked.book
     cal = rules.calendar
     today = cal.local_date(now)
     # The sequence is seeded from the APNs already on the book for today (imports included), then atomic.
@@ -104,10 +166,11 @@ def register(
         created_at=iso,
         updated_at=iso,
     )
+    number = confirmation_number("REG", today)
     batch = ctx.store.batch()
     batch.create_unique(repo.live_registration_key(member_id, book_code), reg.id)
     batch.put(reg)
-    if qualified is None:  # §3.5.3: the chosen tier becomes the qualification, in the same transaction
+    if checked.qualified is None:  # §3.5.3: the chosen tier becomes the qualification, in the same transaction
         q = Qualification(
             member_id=member_id,
             book_code=book_code,
@@ -137,19 +200,35 @@ def register(
             registered_at=now,
             channel=channel,
             reason_code="APN_SEQUENCE_OVERFLOW" if new.overflow else None,
+            confirmation=number,
+            registration_version=1,
         )
     )
     batch.audit(ctx.audit_entry(AuditAction.CREATE, ENTITY, reg.id, {}, reg.model_dump(mode="json")))
-    versioned.commit(
-        batch,
-        duplicates=lambda _: AppError(
-            409,
-            "ALREADY_REGISTERED",
-            "The member already has a live registration on this book (R5.2).",
-            [FieldProblem("book_code", "already registered")],
-        ),
-    )
-    return reg
+    if intake is not None:
+        done = intake.model_copy(
+            update={"status": IntakeStatus.PROCESSED, "registration_id": reg.id, "updated_at": iso}
+        )
+        batch.put(done, None if intake_is_new else intake.version)
+        batch.audit(
+            ctx.audit_entry(
+                AuditAction.CREATE if intake_is_new else AuditAction.UPDATE,
+                "intake",
+                intake.id,
+                {} if intake_is_new else intake.model_dump(mode="json"),
+                done.model_dump(mode="json"),
+            )
+        )
+    versioned.commit(batch, duplicates=lambda _: _already_registered())
+    confirmation = {
+        "number": number,
+        "book_code": book_code,
+        "book_name": book.name,
+        "tier": tier,
+        "apn": reg.apn_text,
+        "re_sign_due_date": due.isoformat(),
+    }
+    return reg, confirmation
 
 
 def _todays_max(ctx: Ctx, book_code: str, serial: int) -> int:

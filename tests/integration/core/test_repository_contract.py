@@ -469,6 +469,24 @@ def test_check_delete_and_release_are_conditional(store: Store) -> None:
     assert employment_repo.get(store, m.id, job.id) is None
 
 
+def test_a_unique_key_changes_hands_only_from_its_owner(store: Store) -> None:
+    """GIVEN a key held by A WHEN transferred from B THEN refused and A keeps it; WHEN transferred from A to C
+    THEN C holds it, in the same transaction as the rest of the batch."""
+    key = f"LIVEREG#{uuid.uuid4().hex}#BOOK"
+    b = store.batch()
+    b.create_unique(key, "owner-a")
+    b.commit()
+    b = store.batch()
+    b.transfer_unique(key, "owner-b", "owner-c")
+    with pytest.raises(StaleVersion):
+        b.commit()
+    assert store.owner_of(key) == "owner-a"
+    b = store.batch()
+    b.transfer_unique(key, "owner-a", "owner-c")
+    b.commit()
+    assert store.owner_of(key) == "owner-c"
+
+
 def test_exact_numbers_only(store: Store) -> None:
     """GIVEN a value with a float WHEN stored THEN refused before anything is sent; Decimals round-trip."""
     key = f"TICKET#EXACT#{uuid.uuid4().hex}"
