@@ -38,7 +38,7 @@ from chalicelib.referral.domain.records import DayCounter, Dispatch, Method, Ref
 from chalicelib.referral.domain.registration import Action, Refused, Registration
 from chalicelib.referral.domain.requests import NoMarkReason, RequestAction, dispatch_number, request_next_status
 from chalicelib.referral.domain.round import Selection, Walk, select, walk
-from chalicelib.referral.service import changes, context
+from chalicelib.referral.service import changes, context, exemptions
 
 ATTEMPTS = 3
 QUEUE_PAGE = 100
@@ -477,11 +477,16 @@ def commit_dispatch(
         )
     )
     batch.commit()
+    # R14.6: an under-scale dispatch exempts the member's other REGISTERED books, one transaction per
+    # registration after the dispatch's (so a normal dispatch stays at three calls). A failure here leaves the
+    # dispatch standing and is logged; `exempt_other_books_for_under_scale` is safe to repeat.
+    exempted = exemptions.exempt_other_books_for_under_scale(ctx, d) if d.under_scale else []
     return {
         "dispatch": d.model_copy(update={"version": 1}).model_dump(mode="json"),
         "decision": decision.model_dump(mode="json"),
         "ddb_calls": reads.calls + 1,
         "flags": ["OUT_OF_ORDER_OVERRIDE"] if sel.override_reason else [],
+        "exempted_registrations": exempted,
     }
 
 

@@ -36,11 +36,12 @@ def gate_of(ctx: Ctx, day: date) -> Gate:
     read) and, for a round not completed, whether anything is on its sheet (an empty sheet completes by itself at
     its slot)."""
     recorded = repo.wire_gate(ctx.store, day)
-    if recorded is not None:  # once open, open for the day (a sheet changed later does not close it again)
-        return Gate(day, recorded.opens_at, recorded.how)
     now = ctx.now()
     rules = context.rules_at(ctx.store, now)
     cal = rules.calendar
+    if recorded is not None:  # once open, open for the day (a sheet changed later does not close it again)
+        # Stored in UTC; shown, like every rule time, in the local's zone.
+        return Gate(day, recorded.opens_at.astimezone(cal.zone) if recorded.opens_at else None, recorded.how)
     books = context.books_by_code(ctx.store, now)
     wire = [books[c] for c in WIRE_GATE_BOOKS if c in books and books[c].is_active]
     keys = [(repo.ROUNDS, (f"ROUND#{b.code}#{day.isoformat()}", "ROUND")) for b in wire]

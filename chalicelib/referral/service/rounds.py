@@ -23,6 +23,7 @@ from chalicelib.core.audit import AuditAction
 from chalicelib.core.context import Ctx
 from chalicelib.core.errors import AppError, FieldProblem, StaleVersion, not_found
 from chalicelib.core.ids import new_ulid
+from chalicelib.core.observability import logger
 from chalicelib.core.store import versioned
 from chalicelib.members.store import member_pk
 from chalicelib.referral import store as repo
@@ -50,6 +51,8 @@ from chalicelib.referral.domain.registration import Action, Registration, RegSta
 from chalicelib.referral.domain.requests import LaborRequest, RequestStatus
 from chalicelib.referral.domain.round import Walk, walk
 from chalicelib.referral.domain.rules import ReferralMode, RuleSet
+from chalicelib.referral.domain.intake import WIRE_GATE_BOOKS
+from chalicelib.referral.service import intake
 from chalicelib.referral.service import changes, context
 
 ATTEMPTS = 12  # passes of the whole completion: each resumes from the stored state after a lost race
@@ -130,10 +133,27 @@ def complete_round(ctx: Ctx, book_code: str, referral_date: date) -> dict[str, A
     book = _book(ctx, book_code)
     for _ in range(ATTEMPTS):
         try:
-            return _complete(ctx, book, referral_date)
+            done = _complete(ctx, book, referral_date)
         except StaleVersion:
             continue  # someone else moved a step on: read again and carry on from there
+        done["held_intakes"] = _open_the_wire_gate(ctx, book_code, referral_date)
+        return done
     raise versioned.stale(_round_json(ctx, book_code, referral_date), "round")
+
+
+def _open_the_wire_gate(ctx: Ctx, book_code: str, referral_date: date) -> dict[str, int] | None:
+    """§4.5.2–3 (AS-012): completing the last of today's WIRE rounds opens the gate, and the intakes held behind it
+    are processed at that minute. The completion is already committed: if processing fails here, the gate job
+    (`POST /intakes/process`, the nightly fallback) finishes it — each intake is processed once, whoever runs it."""
+    now = ctx.now()
+    if book_code not in WIRE_GATE_BOOKS or referral_date != context.rules_at(ctx.store, now).calendar.local_date(now):
+        return None
+    try:
+        result = intake.process_held_intakes(ctx, referral_date)
+    except AppError:
+        logger.exception("held intakes not processed at the round's completion", extra={"book": book_code})
+        return None
+    return {"processed": len(result["processed"]), "refused": len(result["refused"])}
 
 
 def _round_json(ctx: Ctx, book_code: str, referral_date: date) -> dict[str, Any] | None:

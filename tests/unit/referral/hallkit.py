@@ -136,7 +136,8 @@ def dispatch_one(hall: Hall, employer: str, member_id: str, *, referral: date, r
     if repo.round_of(hall.store, book, referral) is None:
         open_round(hall, book, referral)
     made = ok(dispatch(hall, q, reg_id, pass_above=True), 201)
-    return {"dispatch": made["dispatch"], "request": q, "registration_id": reg_id}
+    return {"dispatch": made["dispatch"], "request": q, "registration_id": reg_id,
+            "exempted_registrations": made.get("exempted_registrations", [])}
 
 
 def terminate(hall: Hall, d: dict, raw: str, last_day: date, role: str = "dispatcher", **body: Any) -> Reply:

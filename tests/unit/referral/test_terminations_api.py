@@ -11,7 +11,6 @@ from hallkit import (
     complete,
     current,
     dispatch_one,
-    exempt,
     new_employer,
     new_members,
     ok,
@@ -218,8 +217,10 @@ def test_AS_070_under_scale_work_restores_and_ends_its_exemptions(hall: Hall) ->
     made = dispatch_one(hall, e3, m40, referral=date(2026, 3, 4), received=(2026, 3, 2, 10, 0),
                         contract_code="MARKET RECOVERY")
     assert made["dispatch"]["under_scale"]
+    assert sorted(made["exempted_registrations"]) == sorted([brem, pa])  # R14.6, by the dispatch itself
     for r in (brem, pa):
-        exempt(hall, r, date(2026, 3, 4), date(2026, 8, 31), "under_scale", made["dispatch"]["id"])
+        [ex] = registration(hall, r).exemptions
+        assert (ex.reason, ex.start, ex.dispatch_id) == ("under_scale", date(2026, 3, 4), made["dispatch"]["id"])
     hall.at(2026, 5, 29, 17, 0)
     done = ok(terminate(hall, made["dispatch"], "laid_off", date(2026, 5, 29)))
     t = done["dispatch"]["terminated"]
