@@ -41,6 +41,9 @@ class IntakeCreate(DomainModel):
     tier: int = Field(ge=1, le=4)
     channel: str = Field(default="email", pattern="^(in_person|email|fax|web|phone)$")
     received_at: datetime | None = Field(default=None, description="when the hall received it (default now)")
+    acknowledge_outside_hours: bool = Field(
+        default=False, description="in person outside the office's hours: the staff user confirms it (§2.3)"
+    )
 
 
 class ReSignBody(DomainModel):
@@ -50,6 +53,9 @@ class ReSignBody(DomainModel):
         default=None, pattern="^(in_person|fax|email)$", description="staff only; a member re-signs on the web"
     )
     received_at: datetime | None = Field(default=None, description="staff: when the re-sign was received")
+    acknowledge_outside_hours: bool = Field(
+        default=False, description="in person outside the office's hours: the staff user confirms it (§2.3)"
+    )
 
 
 class ResignBody(DomainModel):

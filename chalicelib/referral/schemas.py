@@ -72,6 +72,9 @@ class RegistrationCreate(DomainModel):
     tier: int = Field(ge=1, le=4)
     channel: str = Field(default="in_person", pattern="^(in_person|email|fax|web|phone)$")
     received_at: datetime | None = None
+    acknowledge_outside_hours: bool = Field(
+        default=False, description="in person outside the office's hours: the staff user confirms it (§2.3)"
+    )
 
 
 class DispatchBody(DomainModel):

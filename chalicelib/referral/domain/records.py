@@ -195,6 +195,7 @@ class Intake(DomainModel):
     status: IntakeStatus = IntakeStatus.RECEIVED
     registration_id: str | None = None
     refusal: str | None = None
+    office_hours_note: str | None = None  # §2.3: recorded outside office hours, acknowledged
     created_at: str
     updated_at: str
     version: int = 1

@@ -12,11 +12,19 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chalicelib.core.model import DomainModel
 from chalicelib.referral.domain.books import Book
 from chalicelib.referral.domain.calendar import DEFAULT_ZONE, SEED_HOLIDAYS_2026, Calendar
+from chalicelib.referral.domain.offices import (
+    DEFAULT_JURISDICTION_OFFICE,
+    DEFAULT_OFFICES,
+    DEFAULT_REGION_OFFICE,
+    REGIONS,
+    Office,
+    office_for,
+)
 
 
 class AgreementType(StrEnum):
@@ -99,6 +107,28 @@ class LocalRules(DomainModel):
     under_scale_auto_exempt: bool = True
     nightly_run_time: time = time(0, 30)
     member_list_visibility: str = Field(default="ANONYMIZED", pattern="^(ANONYMIZED|OWN_ONLY|FULL)$")
+    offices: tuple[Office, ...] = Field(default=DEFAULT_OFFICES, min_length=1, max_length=20)
+    region_office: tuple[tuple[str, str], ...] = DEFAULT_REGION_OFFICE
+    jurisdiction_office: str = DEFAULT_JURISDICTION_OFFICE
+
+    @model_validator(mode="after")
+    def _offices_known(self) -> LocalRules:
+        """R1: every region is served by a known office, and so are jurisdiction-wide books."""
+        names = {o.name for o in self.offices}
+        if len(names) != len(self.offices):
+            raise ValueError("offices: each office name once")
+        regions = [r for r, _ in self.region_office]
+        if len(set(regions)) != len(regions) or set(regions) - set(REGIONS):
+            raise ValueError(f"region_office: each of {', '.join(REGIONS)} at most once")
+        unknown = sorted({o for _, o in self.region_office} - names)
+        if unknown or self.jurisdiction_office not in names:
+            raise ValueError(
+                f"region_office / jurisdiction_office: unknown office {', '.join(unknown) or self.jurisdiction_office}"
+            )
+        return self
+
+    def office_for(self, region: str | None) -> Office:
+        return office_for(region, self.offices, self.region_office, self.jurisdiction_office)
 
     @field_validator("time_zone")
     @classmethod

@@ -39,7 +39,9 @@ def _day(text: str) -> date:
 def registrations_create(req: Req, member_id: str) -> Any:
     """Processed now while the wire gate is open (201, the registration); held otherwise (202, the intake)."""
     b = req.body
-    got = intake.receive(req.auth, member_id, b.book_code, b.tier, b.channel, b.received_at)
+    got = intake.receive(
+        req.auth, member_id, b.book_code, b.tier, b.channel, b.received_at, b.acknowledge_outside_hours
+    )
     if got["status"] == "REFUSED":  # refused when processed behind earlier held intakes: recorded, and said
         code, _, message = (got["intake"]["refusal"] or "REFUSED: ").partition(": ")
         raise AppError(409, code, message)

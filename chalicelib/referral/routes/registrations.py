@@ -39,7 +39,9 @@ REG = "/members/{member_id}/registrations/{registration_id}"
 )
 def intakes_create(req: Req) -> dict[str, Any]:
     b = req.body
-    return intake.receive(req.auth, b.member_id, b.book_code, b.tier, b.channel, b.received_at)
+    return intake.receive(
+        req.auth, b.member_id, b.book_code, b.tier, b.channel, b.received_at, b.acknowledge_outside_hours
+    )
 
 
 @api.route("/intakes", "GET", roles=HALL_STAFF, summary="Intakes the wire gate holds, in processing order")
@@ -81,7 +83,9 @@ def registrations_of_member(req: Req, member_id: str) -> dict[str, Any]:
 )
 def registrations_re_sign(req: Req, member_id: str, registration_id: str) -> dict[str, Any]:
     b = req.body
-    return lifecycle.re_sign(req.auth, member_id, registration_id, b.version, b.channel, b.received_at)
+    return lifecycle.re_sign(
+        req.auth, member_id, registration_id, b.version, b.channel, b.received_at, b.acknowledge_outside_hours
+    )
 
 
 @api.route(

@@ -67,7 +67,13 @@ def gate_view(g: Gate, now: datetime) -> dict[str, Any]:
 
 
 def receive(
-    ctx: Ctx, member_id: str, book_code: str, tier: int, channel: str, received_at: datetime | None = None
+    ctx: Ctx,
+    member_id: str,
+    book_code: str,
+    tier: int,
+    channel: str,
+    received_at: datetime | None = None,
+    acknowledge_outside_hours: bool = False,
 ) -> dict[str, Any]:
     """Log a registration request (§4.5.1) and process it now if the gate allows (§4.5.4), else hold it (§4.5.3).
     Office staff log e-mail intakes only (modules §17). What can be refused now is refused now (nothing written);
@@ -83,6 +89,7 @@ def receive(
         )
     rules = context.rules_at(ctx.store, now)
     checked = registrations.check(ctx, rules, member_id, book_code, tier, channel)
+    note = registrations.office_hours_note(rules, checked.book, channel, received, acknowledge_outside_hours)
     today = rules.calendar.local_date(now)
     g = gate_of(ctx, today)
     if g.open_at(now):
@@ -96,6 +103,7 @@ def receive(
         channel=channel,
         received_at=received,
         entered_by=ctx.caller.id,
+        office_hours_note=note,
         created_at=iso,
         updated_at=iso,
     )

@@ -28,7 +28,7 @@ from chalicelib.referral.domain.lifecycle import (
 from chalicelib.referral.domain.records import CheckMark
 from chalicelib.referral.domain.registration import Action, Refused, Registration, RegStatus
 from chalicelib.referral.service import changes, context
-from chalicelib.referral.service.registrations import confirmation_number
+from chalicelib.referral.service.registrations import confirmation_number, office_hours_note
 
 STAFF_RE_SIGN_CHANNELS = ("in_person", "fax", "email")  # R7.2: staff enter these; "web" is the member's own
 
@@ -79,6 +79,7 @@ def re_sign(
     version: int,
     channel: str | None = None,
     received_at: datetime | None = None,
+    acknowledge_outside_hours: bool = False,
 ) -> dict[str, Any]:
     """R7.2–R7.4: the member re-signs on the web (their own registration); staff enter an in-person, fax or e-mail
     re-sign with the time it was received, which is the re-sign's instant. Refused `NOT_REGISTERED`,
@@ -116,6 +117,7 @@ def re_sign(
         update = re_signed(reg, at, rules.calendar, _book(ctx, reg.book_code))
     except Refused as err:
         raise refused(err) from None
+    note = office_hours_note(rules, _book(ctx, reg.book_code), channel, at, acknowledge_outside_hours)
     number = confirmation_number("RS", rules.calendar.local_date(at))
     batch = ctx.store.batch()
     after = changes.stage_update(
@@ -125,6 +127,7 @@ def re_sign(
         reg,
         "RE_SIGN",
         reason_code=channel.upper(),
+        reason=note,
         entry={"channel": channel, "confirmation": number},
         **update,
     )

@@ -25,6 +25,7 @@ from chalicelib.referral.domain.calendar import excel_serial
 from chalicelib.referral.domain.records import Intake, IntakeStatus
 from chalicelib.referral.domain.registration import ApnSource, Registration, RegStatus, re_sign_dates
 from chalicelib.referral.domain.rules import RuleSet
+from chalicelib.referral.domain.offices import OUTSIDE_OFFICE_HOURS, is_open
 from chalicelib.referral.service import context
 
 ENTITY = "registration"
@@ -200,6 +201,7 @@ def register_now(
             registered_at=now,
             channel=channel,
             reason_code="APN_SEQUENCE_OVERFLOW" if new.overflow else None,
+            reason=intake.office_hours_note if intake is not None else None,
             confirmation=number,
             registration_version=1,
         )
@@ -234,3 +236,23 @@ def register_now(
 def _todays_max(ctx: Ctx, book_code: str, serial: int) -> int:
     """§4.3.2: the highest same-day sequence already on the book, any tier and status (imports included)."""
     return max((sequence_of(apn) for apn in repo.apns_of_day(ctx.store, book_code, serial)), default=0)
+
+
+def office_hours_note(rules: RuleSet, book: Book, channel: str | None, at: datetime, acknowledged: bool) -> str | None:
+    """§2.3 (R1.2): an in-person action recorded outside the office's hours is not blocked, but the staff user
+    must acknowledge it first (`409 OUTSIDE_OFFICE_HOURS` naming `acknowledge_outside_hours`); the acknowledged
+    action records the note returned here. None: nothing to acknowledge."""
+    if channel != "in_person":
+        return None
+    office = rules.local.office_for(book.region)
+    if is_open(office, at, rules.calendar):
+        return None
+    hours = f"{office.opens:%H:%M}–{office.closes:%H:%M} on working days"
+    if not acknowledged:
+        raise AppError(
+            409,
+            OUTSIDE_OFFICE_HOURS,
+            f"The {office.name} office is open {hours}; confirm that this in-person action is recorded outside them.",
+            [FieldProblem("acknowledge_outside_hours", f"{office.name} office hours are {hours}")],
+        )
+    return f"in person outside {office.name} office hours ({hours}), acknowledged"
